@@ -1,0 +1,216 @@
+"""The trained prompt model: per signal, two base classifiers and a calibrated stacker.
+
+For each head (``sexual``, ``undress_or_sexualise``, ``sexual_violence``,
+``minor``, ``real_person``):
+
+* a logistic regression on hashed character/word n-grams (fast, evasion-robust),
+* a logistic regression on USE multilingual sentence embeddings (meaning,
+  other languages, paraphrase),
+* a stacker, a logistic regression over the two base logits plus the rule
+  features, fitted on a held-out calibration part of the training data, so
+  its output is a calibrated probability (Platt scaling with extra inputs).
+
+A second, "fast" stacker uses only the n-gram logit and the rule features.
+When its answer is confidently low or high for every head, the embedding is
+skipped (the cascade); otherwise the full stacker decides.
+
+The artifact is one ``.npz`` (weights) plus a ``.json`` manifest (version,
+seed, data hashes, metrics), loaded once per process.
+"""
+
+from __future__ import annotations
+
+import json
+import threading
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from perisai.analysers.text.features import (
+    EMBEDDING_DIM,
+    N_SPARSE,
+    SentenceEmbedder,
+    sparse_features,
+)
+from perisai.analysers.text.rules import RULE_FEATURE_NAMES
+
+HEADS = ("sexual", "undress_or_sexualise", "sexual_violence", "minor", "real_person")
+SEXUAL_HEADS = ("sexual", "undress_or_sexualise", "sexual_violence")
+ARTIFACT_DIR = Path(__file__).parent / "artifacts"
+ARTIFACT_NAME = "text-model-v1"
+N_RULE = len(RULE_FEATURE_NAMES)
+EMBED_MAX_CHARS = 1000
+
+
+def _sigmoid(x: np.ndarray) -> np.ndarray:
+    return np.asarray(1.0 / (1.0 + np.exp(-np.clip(x, -40.0, 40.0))), dtype=np.float64)
+
+
+@dataclass
+class ModelWeights:
+    """All arrays of a trained model; heads index the first axis."""
+
+    char_coef: np.ndarray  # (H, N_SPARSE)
+    char_bias: np.ndarray  # (H,)
+    emb_coef: np.ndarray  # (H, EMBEDDING_DIM)
+    emb_bias: np.ndarray  # (H,)
+    stack_coef: np.ndarray  # (H, 2 + N_RULE): [char logit, emb logit, rules...]
+    stack_bias: np.ndarray  # (H,)
+    fast_coef: np.ndarray  # (H, 1 + N_RULE): [char logit, rules...]
+    fast_bias: np.ndarray  # (H,)
+    cascade_low: np.ndarray  # (H,) fast score below this: settled as negative
+    cascade_high: np.ndarray  # (H,) fast score above this: settled as positive
+
+    def save(self, path: Path) -> None:
+        arrays: dict[str, np.ndarray] = {
+            "char_coef": self.char_coef.astype(np.float16),
+            "char_bias": self.char_bias.astype(np.float32),
+            "emb_coef": self.emb_coef.astype(np.float32),
+            "emb_bias": self.emb_bias.astype(np.float32),
+            "stack_coef": self.stack_coef.astype(np.float32),
+            "stack_bias": self.stack_bias.astype(np.float32),
+            "fast_coef": self.fast_coef.astype(np.float32),
+            "fast_bias": self.fast_bias.astype(np.float32),
+            "cascade_low": self.cascade_low.astype(np.float32),
+            "cascade_high": self.cascade_high.astype(np.float32),
+        }
+        path.parent.mkdir(parents=True, exist_ok=True)
+        with path.open("wb") as fh:
+            np.savez_compressed(fh, **arrays)  # type: ignore[arg-type]
+
+    @classmethod
+    def load(cls, path: Path) -> ModelWeights:
+        with np.load(path) as data:
+            weights = cls(
+                char_coef=data["char_coef"].astype(np.float32),
+                char_bias=data["char_bias"],
+                emb_coef=data["emb_coef"],
+                emb_bias=data["emb_bias"],
+                stack_coef=data["stack_coef"],
+                stack_bias=data["stack_bias"],
+                fast_coef=data["fast_coef"],
+                fast_bias=data["fast_bias"],
+                cascade_low=data["cascade_low"],
+                cascade_high=data["cascade_high"],
+            )
+        expected = {
+            "char_coef": (len(HEADS), N_SPARSE),
+            "emb_coef": (len(HEADS), EMBEDDING_DIM),
+            "stack_coef": (len(HEADS), 2 + N_RULE),
+            "fast_coef": (len(HEADS), 1 + N_RULE),
+        }
+        for name, shape in expected.items():
+            if getattr(weights, name).shape != shape:
+                raise ValueError(
+                    f"text model {path}: {name} has shape {getattr(weights, name).shape}, "
+                    f"expected {shape} (artifact from another version?)"
+                )
+        return weights
+
+
+@dataclass
+class HeadScores:
+    """Scores for a batch: ``probs[i, h]`` is calibrated; logits kept for evidence."""
+
+    probs: np.ndarray  # (N, H)
+    char_logits: np.ndarray  # (N, H)
+    used_embedding: np.ndarray  # (N,) bool
+
+
+class TextModel:
+    """Predicts calibrated head probabilities from normalised text and rule features."""
+
+    def __init__(self, weights: ModelWeights, manifest: dict[str, Any]) -> None:
+        self.weights = weights
+        self.manifest = manifest
+        self.char_coef_t = np.ascontiguousarray(weights.char_coef.T)  # (N_SPARSE, H)
+        self._embedder: SentenceEmbedder | None = None
+
+    @property
+    def embedder(self) -> SentenceEmbedder:
+        if self._embedder is None:
+            self._embedder = SentenceEmbedder.shared()
+        return self._embedder
+
+    @property
+    def version(self) -> str:
+        return str(self.manifest.get("version", "unknown"))
+
+    def thresholds(self) -> dict[str, float]:
+        found = self.manifest.get("thresholds", {})
+        return {h: float(found.get(h, 0.5)) for h in HEADS}
+
+    def char_logits(self, norm_texts: Sequence[str]) -> np.ndarray:
+        x = sparse_features(norm_texts)
+        return np.asarray(x @ self.char_coef_t, dtype=np.float64) + self.weights.char_bias
+
+    def emb_logits(self, embed_texts: Sequence[str]) -> np.ndarray:
+        emb = self.embedder.encode([t[:EMBED_MAX_CHARS] for t in embed_texts])
+        return np.asarray(emb @ self.weights.emb_coef.T, dtype=np.float64) + self.weights.emb_bias
+
+    def predict(
+        self,
+        norm_texts: Sequence[str],
+        embed_texts: Sequence[str],
+        rules: np.ndarray,
+        cascade: bool = True,
+    ) -> HeadScores:
+        """Calibrated probabilities per head for a batch.
+
+        ``rules`` is (N, N_RULE). With ``cascade`` the embedding runs only for
+        rows the fast stacker cannot settle.
+        """
+        w = self.weights
+        n = len(norm_texts)
+        char = self.char_logits(norm_texts)
+        fast_in = np.concatenate([char[:, :, None], np.repeat(rules[:, None, :], len(HEADS), 1)], 2)
+        fast = _sigmoid(np.einsum("nhf,hf->nh", fast_in, w.fast_coef) + w.fast_bias)
+        if cascade:
+            settled = np.all((fast <= w.cascade_low) | (fast >= w.cascade_high), axis=1)
+        else:
+            settled = np.zeros(n, dtype=bool)
+        probs = fast.copy()
+        need = np.flatnonzero(~settled)
+        if need.size:
+            emb = self.emb_logits([embed_texts[int(i)] for i in need])
+            full_in = np.concatenate(
+                [
+                    char[need, :, None],
+                    emb[:, :, None],
+                    np.repeat(rules[need, None, :], len(HEADS), 1),
+                ],
+                2,
+            )
+            probs[need] = _sigmoid(np.einsum("nhf,hf->nh", full_in, w.stack_coef) + w.stack_bias)
+        return HeadScores(probs=probs, char_logits=char, used_embedding=~settled)
+
+
+_LOADED: dict[Path, TextModel] = {}
+_LOAD_LOCK = threading.Lock()
+
+
+def artifact_paths(directory: Path = ARTIFACT_DIR, name: str = ARTIFACT_NAME) -> tuple[Path, Path]:
+    return directory / f"{name}.npz", directory / f"{name}.json"
+
+
+def load_model(npz_path: Path | None = None) -> TextModel:
+    """Load (once per process and path) the trained model."""
+    weights_path, manifest_path = artifact_paths()
+    if npz_path is not None:
+        weights_path = npz_path
+        manifest_path = npz_path.with_suffix(".json")
+    key = weights_path.resolve()
+    with _LOAD_LOCK:
+        model = _LOADED.get(key)
+        if model is None:
+            if not weights_path.exists():
+                raise FileNotFoundError(
+                    f"text model artifact not found at {weights_path}; run `perisai train text`"
+                )
+            manifest = json.loads(manifest_path.read_text()) if manifest_path.exists() else {}
+            model = TextModel(ModelWeights.load(weights_path), manifest)
+            _LOADED[key] = model
+        return model

@@ -1,0 +1,48 @@
+"""DSA Transparency Database vocabulary (statement of reasons API).
+
+Source: digital-services-act/transparency-database,
+app/Http/Requests/StatementStoreRequest.php (see docs/FIELD_GUIDE section 2).
+"""
+
+STATEMENT_CATEGORIES = frozenset(
+    "STATEMENT_CATEGORY_" + name
+    for name in (
+        "ANIMAL_WELFARE",
+        "CYBER_VIOLENCE",
+        "CYBER_VIOLENCE_AGAINST_WOMEN",
+        "DATA_PROTECTION_AND_PRIVACY_VIOLATIONS",
+        "ILLEGAL_OR_HARMFUL_SPEECH",
+        "INTELLECTUAL_PROPERTY_INFRINGEMENTS",
+        "NEGATIVE_EFFECTS_ON_CIVIC_DISCOURSE_OR_ELECTIONS",
+        "NON_CONSENSUAL_BEHAVIOUR",
+        "NOT_SPECIFIED_NOTICE",
+        "OTHER_VIOLATION_TC",
+        "PORNOGRAPHY_OR_SEXUALIZED_CONTENT",
+        "PROTECTION_OF_MINORS",
+        "RISK_FOR_PUBLIC_SECURITY",
+        "SCAMS_AND_FRAUD",
+        "SELF_HARM",
+        "UNSAFE_AND_PROHIBITED_PRODUCTS",
+        "VIOLENCE",
+    )
+)
+
+KEYWORDS = frozenset(
+    "KEYWORD_" + name
+    for name in (
+        "ADULT_SEXUAL_MATERIAL",
+        "CHILD_SEXUAL_ABUSE_MATERIAL",
+        "CHILD_SEXUAL_ABUSE_MATERIAL_DEEPFAKE",
+        "GROOMING_SEXUAL_ENTICEMENT_MINORS",
+        "IMAGE_BASED_SEXUAL_ABUSE",
+        "NON_CONSENSUAL_IMAGE_SHARING",
+        "NON_CONSENSUAL_MATERIAL_DEEPFAKE",
+        "NUDITY",
+        "UNSAFE_CHALLENGES",
+        "OTHER",
+    )
+)
+
+DECISION_GROUNDS = frozenset(
+    {"DECISION_GROUND_ILLEGAL_CONTENT", "DECISION_GROUND_INCOMPATIBLE_CONTENT"}
+)

@@ -1,0 +1,31 @@
+"""Migration 0001_banks creates exactly what perisai.banks.tables declares."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from alembic.autogenerate import compare_metadata
+from alembic.migration import MigrationContext
+
+import perisai.banks.tables  # noqa: F401
+from perisai.storage.db import Database, metadata
+
+BANK_TABLES = {"banks", "bank_hashes"}
+
+
+def ours(obj: Any, name: str | None, type_: str, reflected: bool, compare_to: Any) -> bool:
+    table = obj if type_ == "table" else getattr(obj, "table", None)
+    return getattr(table, "name", None) in BANK_TABLES
+
+
+def test_migration_matches_tables(tmp_path: Path) -> None:
+    db = Database(f"sqlite:///{tmp_path / 'm.db'}")
+    db.upgrade()
+    with db.connect() as conn:
+        context = MigrationContext.configure(
+            conn, opts={"include_object": ours, "compare_type": True}
+        )
+        diff = compare_metadata(context, metadata)
+    db.dispose()
+    assert diff == []

@@ -18,8 +18,8 @@ if [ ! -x "$CHROMIUM" ]; then
         SUDO=""
     fi
     export DEBIAN_FRONTEND=noninteractive
-    $SUDO apt-get update -qq
-    $SUDO apt-get install -y -qq --no-install-recommends chromium fonts-dejavu-core >/dev/null
+    $SUDO apt-get -o DPkg::Lock::Timeout=600 update -qq
+    $SUDO apt-get -o DPkg::Lock::Timeout=600 install -y -qq --no-install-recommends chromium fonts-dejavu-core >/dev/null
 fi
 
 if [ ! -x "$CHROMIUM" ]; then

@@ -7,10 +7,10 @@ from __future__ import annotations
 import os
 import uuid
 from collections.abc import Iterator
-from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
+from banks_support import FakeClock
 from sqlalchemy import create_engine, text
 
 from perisai.banks.service import BankService
@@ -18,17 +18,6 @@ from perisai.storage.db import Database
 
 PG_URL = os.environ.get("PERISAI_TEST_POSTGRES_URL")
 BACKENDS = ["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)]
-
-
-class FakeClock:
-    def __init__(self) -> None:
-        self.now = datetime(2026, 1, 5, 12, 0, tzinfo=UTC)
-
-    def __call__(self) -> datetime:
-        return self.now
-
-    def advance(self, seconds: float) -> None:
-        self.now += timedelta(seconds=seconds)
 
 
 def make_database(backend: str, tmp_path: Path) -> Iterator[Database]:

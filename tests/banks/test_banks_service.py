@@ -8,9 +8,9 @@ import json
 
 import numpy as np
 import pytest
+from banks_support import FakeClock
 from sqlalchemy import select
 
-from conftest import FakeClock
 from perisai.banks import BankService, HashEntry, MatchQuery
 from perisai.banks.models import BankError, BankExists, BankNotFound, HashNotFound
 from perisai.banks.signals import Md5Signal, PdqSignal

@@ -5,9 +5,9 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 import pytest
+from cases_support import ncii_report
 from fastapi.testclient import TestClient
 
-from conftest import ncii_report
 from perisai.api import create_app
 from perisai.api.routes import reports as reports_routes
 from perisai.runtime import Runtime

@@ -8,8 +8,8 @@ import json
 from datetime import timedelta
 
 import pytest
+from cases_support import FakeClock, ncii_report
 
-from conftest import FakeClock, ncii_report
 from perisai.banks import MatchQuery
 from perisai.cases import CaseConflict, CaseInputError, CaseService, ReportInput, WrongPin
 from perisai.cases.service import CASE_NUMBER, check_pin, hash_pin, parse_item_id, validate_report

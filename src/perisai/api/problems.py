@@ -53,6 +53,48 @@ class Problem(Exception):
         )
 
 
+PROBLEM_SCHEMA: dict[str, Any] = {
+    "type": "object",
+    "properties": {
+        "type": {"type": "string"},
+        "title": {"type": "string"},
+        "status": {"type": "integer"},
+        "detail": {"type": "string"},
+        "instance": {"type": "string"},
+        "errors": {
+            "type": "array",
+            "items": {
+                "type": "object",
+                "properties": {"field": {"type": "string"}, "message": {"type": "string"}},
+            },
+        },
+    },
+    "required": ["type", "title", "status", "detail"],
+}
+
+_DESCRIPTIONS = {
+    400: "Malformed request (for example, JSON that cannot be parsed)",
+    401: "Missing or unknown API key",
+    403: "The API key's role may not do this",
+    404: "Not found",
+    413: "Request body too large",
+    415: "Unsupported media type",
+    422: "Invalid request: `errors` names each field that was wrong",
+    429: "Too many requests",
+}
+
+
+def problem_responses(*codes: int) -> dict[int | str, dict[str, Any]]:
+    """OpenAPI ``responses=`` entries documenting problem+json errors."""
+    return {
+        code: {
+            "description": _DESCRIPTIONS.get(code, "Error"),
+            "content": {MEDIA_TYPE: {"schema": PROBLEM_SCHEMA}},
+        }
+        for code in codes
+    }
+
+
 def field_path(loc: tuple[int | str, ...] | list[int | str]) -> str:
     out = ""
     for part in loc:

@@ -11,7 +11,7 @@ from typing import Annotated, Any, Literal
 from fastapi import APIRouter, Depends, Request
 from pydantic import BaseModel, ConfigDict, Field
 
-from perisai.api.problems import Problem
+from perisai.api.problems import Problem, problem_responses
 from perisai.api.security import require_role
 from perisai.policy import Context
 from perisai.signals.base import Signal
@@ -26,7 +26,7 @@ SignalName = Annotated[
 class SignalIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
     name: SignalName = Field(examples=["text.undress_or_sexualise"])
-    score: float = Field(ge=0.0, le=1.0, allow_inf_nan=False, examples=[0.93])
+    score: float = Field(ge=0.0, le=1.0, allow_inf_nan=False, strict=True, examples=[0.93])
     source: str = Field("prompt", max_length=64)
     explanation: str = Field("", max_length=500)
     analyser: str = Field("external", max_length=64)
@@ -57,7 +57,11 @@ class DecideRequest(BaseModel):
     language: str | None = Field(None, max_length=16)
 
 
-@router.post("", summary="Decide from signals and record the decision")
+@router.post(
+    "",
+    summary="Decide from signals and record the decision",
+    responses=problem_responses(400, 401, 403, 413, 422),
+)
 def decide(
     body: DecideRequest,
     request: Request,
@@ -80,7 +84,11 @@ def decide(
     return decision.to_dict()
 
 
-@router.get("/{decision_id}", summary="A recorded decision, from the ledger")
+@router.get(
+    "/{decision_id}",
+    summary="A recorded decision, from the ledger",
+    responses=problem_responses(401, 403, 404),
+)
 def get_decision(
     decision_id: str,
     request: Request,

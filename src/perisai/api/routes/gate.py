@@ -13,7 +13,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import UploadFile
 
-from perisai.api.problems import Problem, field_path
+from perisai.api.problems import Problem, field_path, problem_responses
 from perisai.api.security import require_role
 from perisai.gate import GateInputError
 
@@ -99,8 +99,14 @@ async def _parse(
         for key, value in form.multi_items():
             if key in file_fields:
                 if not isinstance(value, UploadFile):
-                    raise _invalid(key, "must be a file")
+                    raise _invalid(f"body.{key}", "must be a file")
+                if files[key] and not file_fields[key]:
+                    raise _invalid(f"body.{key}", "is given more than once")
                 files[key].append(await value.read())
+            elif key in data:
+                raise _invalid(f"body.{key}", "is given more than once")
+            elif isinstance(value, UploadFile):
+                raise _invalid(f"body.{key}", "must be a text field, not a file")
             else:
                 data[key] = value
         for name, many in file_fields.items():
@@ -165,20 +171,29 @@ def _invalid(field: str, message: str) -> Problem:
     )
 
 
-def _gate_problem(exc: GateInputError, prefix: str = "body.") -> Problem:
+# The gate names single images by role; the HTTP body calls them ``image``.
+_GATE_FIELDS = {"output": "image", "upload": "image"}
+
+
+def _gate_problem(exc: GateInputError) -> Problem:
+    field = "body." + _GATE_FIELDS.get(exc.field, exc.field)
     return Problem(
         422,
         "Invalid request",
-        str(exc),
+        f"{field}: {exc.message}",
         type_="invalid-request",
-        errors=[{"field": prefix + exc.field, "message": exc.message}],
+        errors=[{"field": field, "message": exc.message}],
     )
+
+
+ERRORS = problem_responses(400, 401, 403, 413, 415, 422)
 
 
 @router.post(
     "/request",
     summary="Check a generation or edit request before generating",
     openapi_extra=_body_doc(RequestCheck, {"images": {"type": "array", "items": BINARY}}),
+    responses=ERRORS,
 )
 async def check_request(
     request: Request, _key: Any = Depends(require_role("client"))
@@ -206,6 +221,7 @@ async def check_request(
     "/output",
     summary="Check a generated image before it is shown",
     openapi_extra=_body_doc(OutputCheck, {"image": BINARY}),
+    responses=ERRORS,
 )
 async def check_output(
     request: Request, _key: Any = Depends(require_role("client"))
@@ -227,6 +243,7 @@ async def check_output(
     "/upload",
     summary="Check a user upload (re-upload prevention)",
     openapi_extra=_body_doc(UploadCheck, {"image": BINARY}),
+    responses=ERRORS,
 )
 async def check_upload(
     request: Request, _key: Any = Depends(require_role("client"))

@@ -296,3 +296,20 @@ def test_decisions_refuses_a_boolean_score(client: TestClient, http_runtime: Run
     resp = client.post("/v1/decisions", json=body, headers=auth(http_runtime))
     assert resp.status_code == 422, resp.text
     assert resp.json()["errors"][0]["field"] == "body.signals[0].score"
+
+
+def test_undecodable_output_image_names_body_image(
+    client: TestClient, http_runtime: Runtime
+) -> None:
+    for path in ("/v1/gate/output", "/v1/gate/upload"):
+        resp = client.post(path, json={"image": b64(b"not an image")}, headers=auth(http_runtime))
+        assert resp.status_code == 422, resp.text
+        assert resp.json()["errors"][0]["field"] == "body.image"
+        assert resp.json()["detail"].startswith("body.image")
+
+
+def test_openapi_documents_problem_responses(client: TestClient) -> None:
+    spec = client.get("/openapi.json").json()
+    for path in ("/v1/gate/request", "/v1/gate/output", "/v1/gate/upload", "/v1/decisions"):
+        responses = spec["paths"][path]["post"]["responses"]
+        assert "application/problem+json" in responses["422"]["content"], path

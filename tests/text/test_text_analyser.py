@@ -30,7 +30,7 @@ def test_emits_five_signals_with_language(analyser: TextAnalyser) -> None:
         assert 0.0 <= s.score <= 1.0
         assert s.analyser == "text"
         assert "lang" in s.attributes
-        assert s.attributes["model_version"].startswith("text-model-v1")
+        assert s.attributes["model_version"].startswith("text-model-v2")
     assert signals[0].attributes["lang"] == "en"
 
 

@@ -33,16 +33,16 @@ def test_train_text_on_a_tiny_sample_writes_a_loadable_artifact(tmp_path: Path) 
         ],
     )
     assert result.exit_code == 0, result.output
-    manifest = json.loads((tmp_path / "text-model-v1.json").read_text())
+    manifest = json.loads((tmp_path / "text-model-v2.json").read_text())
     assert manifest["seed"] == 1234
     assert manifest["training"]["rows_with_augmentation"] == 300
     assert any(k.startswith("shared/") for k in manifest["data"])
 
     from perisai.analysers.text.model import ModelWeights
 
-    weights = ModelWeights.load(tmp_path / "text-model-v1.npz")
+    weights = ModelWeights.load(tmp_path / "text-model-v2.npz")
     assert np.isfinite(weights.char_coef).all()
-    assert (tmp_path / "text-model-v1.npz").stat().st_size < 20_000_000
+    assert (tmp_path / "text-model-v2.npz").stat().st_size < 20_000_000
 
 
 def test_train_text_names_a_missing_dataset_dir(tmp_path: Path) -> None:

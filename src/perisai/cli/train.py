@@ -56,7 +56,7 @@ def train_text(
     seed: int | None,
     limit: int | None,
 ) -> None:
-    """Train the prompt model (text.* signals) and write text-model-v1.npz/.json."""
+    """Train the prompt model (text.* signals) and write text-model-v2.npz/.json."""
     from perisai.analysers.text.model import ARTIFACT_DIR
     from perisai.analysers.text.training import DEFAULT_SEED, DataError, train
 

@@ -18,6 +18,7 @@ import numpy as np
 from perisai.analysers.text import rules as rule_mod
 from perisai.analysers.text.features import token_contributions
 from perisai.analysers.text.language import detect_language
+from perisai.analysers.text.lexicon import SEXUALISED_MINOR_TERMS
 from perisai.analysers.text.model import HEADS, TextModel, load_model
 from perisai.analysers.text.prepare import Prepared, prepare
 from perisai.signals.base import Analyser, Evidence, Signal, Subject, TextSubject
@@ -41,6 +42,7 @@ _EXPLANATIONS: dict[str, str] = {
 }
 
 MAX_EVIDENCE = 5
+MINOR_RULES = frozenset({"minor", "minor_age", "minor_grade"})
 #: Below this score a signal gets rule evidence only (no n-gram attribution).
 EVIDENCE_MIN_SCORE = 0.2
 
@@ -64,12 +66,21 @@ def _rule_floors(prepared: Prepared) -> dict[str, tuple[float, str]]:
     for hit in prepared.hits:
         if hit.category == "minor_age":
             raise_floor("minor", rule_mod.FLOOR_MINOR_AGE, "age under 18")
+        elif hit.category == "minor" and hit.term.startswith(SEXUALISED_MINOR_TERMS):
+            raise_floor("minor", rule_mod.FLOOR_MINOR_AGE, "a term for a sexualised child")
         elif hit.category == "handle":
             raise_floor("real_person", rule_mod.FLOOR_HANDLE, "@handle")
         elif hit.category == "relation":
             raise_floor("real_person", rule_mod.FLOOR_RELATION, "relationship to the writer")
         elif hit.category == "deixis" and prepared.kind == "edit":
             raise_floor("real_person", rule_mod.FLOOR_DEIXIS, "points at the person in the photo")
+    # A sexual word in the same request as a child or an age under 18: the model's
+    # sexual head may read "sexy pose" as mild, but next to a minor nothing sexual is
+    # mild. (Undressing words are left to the model: "a child in a swimsuit building
+    # sandcastles" is an ordinary beach picture.)
+    categories = {hit.category for hit in prepared.hits}
+    if categories & MINOR_RULES and "sexual" in categories:
+        raise_floor("sexual", rule_mod.FLOOR_SEXUAL_WITH_MINOR, "sexual word next to a minor")
     return floors
 
 

@@ -181,7 +181,7 @@ MINOR: dict[str, list[str]] = {
     ],
     "zh": [
         "小学生", "中学生", "初中生", "高中生", "幼女", "萝莉", "儿童", "小孩", "孩子", "未成年", "少女",
-        "女童", "男童", "小女孩", "小男孩", "学生妹", "女学生", "婴儿", "幼儿", "正太",
+        "女童", "男童", "小女孩", "小男孩", "学生妹", "女学生", "婴儿", "幼儿", "正太", "初中", "小学",
     ],
     "ja": [
         "小学生", "中学生", "女子高生", "jc", "js", "ロリ", "幼女", "児童", "子供", "子ども", "未成年",
@@ -189,18 +189,25 @@ MINOR: dict[str, list[str]] = {
     ],
     "ko": ["초등학생", "중학생", "고등학생", "여중생", "여고생", "어린이", "아이", "아동", "미성년", "소녀", "로리", "아기", "여학생"],
     "ta": ["குழந்தை", "சிறுமி", "சிறுவன்", "மாணவி", "மாணவன்", "பள்ளி", "சிறுவர்"],
-    "hi": ["बच्चा", "बच्ची", "बच्चे", "नाबालिग", "लड़की स्कूल", "स्कूली", "छात्रा", "bachi", "bachcha", "school wali"],
+    "hi": ["बच्चा", "बच्ची", "बच्चे", "नाबालिग", "लोली", "लोलीकॉन", "लड़की स्कूल", "स्कूली", "छात्रा", "bachi", "bachcha", "school wali"],
     "es": ["nina*", "nino*", "menor de edad", "menores", "colegiala*", "adolescente*", "infantil", "bebe", "chiquilla", "escolar"],
     "fr": ["enfant*", "fillette*", "petite fille", "petit garcon", "ecoliere*", "ecolier*", "mineur*", "ado", "adolescent*", "bebe", "collegienne*", "gamine"],
     "de": ["kind", "kinder", "madchen", "kleines madchen", "schulerin*", "schuler", "minderjahrig*", "teenager", "baby", "grundschul*"],
     "pt": ["crianca*", "menina*", "menino*", "menor de idade", "novinha*", "colegial", "adolescente*", "bebe", "estudante do ensino"],
-    "ar": ["طفل", "طفلة", "أطفال", "قاصر", "قاصرة", "تلميذة", "فتاة صغيرة", "مراهقة", "رضيع"],
+    "ar": ["طفل", "طفلة", "أطفال", "قاصر", "قاصرة", "تلميذة", "فتاة صغيرة", "مراهقة", "رضيع", "لولي", "لوليكون"],
     "vi": ["tre em", "be gai", "be trai", "hoc sinh", "tre con", "vi thanh nien", "em be", "nu sinh", "con nit"],
-    "tl": ["bata", "batang babae", "batang lalaki", "menor de edad", "estudyante", "dalagita", "sanggol"],
-    "th": ["เด็ก", "เด็กหญิง", "นักเรียน", "ผู้เยาว์", "ทารก", "เด็กนักเรียน"],
-    "ru": ["ребенок", "ребенка", "дети", "девочка", "девочку", "мальчик", "школьниц*", "школьник*", "несовершеннолет*", "малолет*", "подросток"],
+    "tl": ["bata", "batang babae", "batang lalaki", "menor de edad", "menor", "estudyante", "dalagita", "sanggol"],
+    "th": ["เด็ก", "เด็กหญิง", "นักเรียน", "ผู้เยาว์", "ทารก", "เด็กนักเรียน", "โลลิ"],
+    "ru": ["ребенок", "ребенка", "дети", "девочка", "девочку", "мальчик", "школьниц*", "школьник*", "несовершеннолет*", "малолет*", "подросток", "лоли", "лоликон*", "шота"],
     "tr": ["cocuk*", "kiz cocugu", "ogrenci", "resit olmayan", "bebek", "ilkokul*", "ortaokul*", "kucuk kiz"],
 }  # fmt: skip
+
+#: Minor-lexicon terms that only ever name a sexualised child: an exact rule, so the
+#: minor signal gets a floor from them (plain "child" or "anak" does not).
+SEXUALISED_MINOR_TERMS: tuple[str, ...] = (
+    "loli", "lolicon", "shota", "jailbait", "萝莉", "正太", "ロリ", "ショタ", "로리", "лоли",
+    "лоликон", "шота", "โลลิ", "लोली", "لولي", "لوليكون",
+)  # fmt: skip
 
 # People who can be identified by their relation to the writer.
 RELATION: dict[str, list[str]] = {
@@ -270,12 +277,12 @@ AGE_UNITS = [
     "yo", "y/o", "y.o", "yr", "yrs", "year", "years", "year-old", "years-old", "yr-old", "yrs old",
     "tahun", "thn", "anos", "ano", "años", "año", "ans", "an", "jahre", "jahr", "jahrige",
     "साल", "वर्ष", "saal", "sal", "歳", "才", "岁", "살", "tuoi", "taon", "ปี", "лет", "год", "года",
-    "yas", "yasinda", "வயது", "سنة", "عام", "sene",
+    "yas", "yasinda", "வயது", "வயசு", "سنة", "عام", "sene", "anyos", "anyo", "taong gulang",
 ]  # fmt: skip
 
 AGE_PREFIXES = [
     "age", "aged", "umur", "usia", "edad", "edad de", "age de", "alter", "idade", "उम्र", "umra",
-    "年龄", "年齢", "나이", "tuoi", "edad:", "возраст", "yasinda", "வயது",
+    "年龄", "年齢", "나이", "tuoi", "edad:", "возраст", "yasinda", "வயது", "عمرها", "عمره", "بعمر",
 ]  # fmt: skip
 
 # Outerwear, accessories and photo-editing words: "take off his jacket", "remove the
@@ -288,6 +295,7 @@ NEUTRAL: dict[str, list[str]] = {
         "beard", "smile", "stain", "sleeves", "long-sleeved", "long sleeves", "suit", "sweater",
         "hoodie", "filter", "blur", "brightness", "colour", "color", "black and white", "blazer",
         "cardigan", "raincoat", "umbrella", "balloon", "cover up", "more clothes", "modest",
+        "boat", "ship", "yacht", "canoe", "kayak", "harbour", "harbor", "pier", "dock", "marina",
     ],
     "ms": ["jaket", "kot", "topi", "cermin mata", "kaca mata", "tudung", "skaf", "kasut", "latar belakang", "rambut", "senyum", "lengan panjang", "baju sejuk", "baju kurung", "belon"],
     "id": ["jaket", "topi", "kacamata", "jilbab", "hijab", "sepatu", "latar", "rambut", "senyum", "lengan panjang", "gamis", "balon"],

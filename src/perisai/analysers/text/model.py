@@ -4,8 +4,10 @@ For each head (``sexual``, ``undress_or_sexualise``, ``sexual_violence``,
 ``minor``, ``real_person``):
 
 * a logistic regression on hashed character/word n-grams (fast, evasion-robust),
-* a logistic regression on USE multilingual sentence embeddings (meaning,
-  other languages, paraphrase),
+* a one-hidden-layer network (ReLU) on USE multilingual sentence embeddings
+  plus the rule features (meaning, other languages, paraphrase; the hidden
+  layer lets "take off" mean one thing for a jacket and another for a dress,
+  which a linear model on the embedding could not separate),
 * a stacker, a logistic regression over the two base logits plus the rule
   features, fitted on a held-out calibration part of the training data, so
   its output is a calibrated probability (Platt scaling with extra inputs).
@@ -40,7 +42,10 @@ from perisai.analysers.text.rules import RULE_FEATURE_NAMES
 HEADS = ("sexual", "undress_or_sexualise", "sexual_violence", "minor", "real_person")
 SEXUAL_HEADS = ("sexual", "undress_or_sexualise", "sexual_violence")
 ARTIFACT_DIR = Path(__file__).parent / "artifacts"
-ARTIFACT_NAME = "text-model-v1"
+ARTIFACT_NAME = "text-model-v2"
+MLP_BAG = 3
+MLP_HIDDEN = 3 * 128
+MLP_INPUTS = EMBEDDING_DIM + len(RULE_FEATURE_NAMES)
 N_RULE = len(RULE_FEATURE_NAMES)
 EMBED_MAX_CHARS = 1000
 
@@ -55,8 +60,10 @@ class ModelWeights:
 
     char_coef: np.ndarray  # (H, N_SPARSE)
     char_bias: np.ndarray  # (H,)
-    emb_coef: np.ndarray  # (H, EMBEDDING_DIM)
-    emb_bias: np.ndarray  # (H,)
+    mlp_w1: np.ndarray  # (H, MLP_INPUTS, MLP_HIDDEN): [embedding, rules] -> hidden
+    mlp_b1: np.ndarray  # (H, MLP_HIDDEN)
+    mlp_w2: np.ndarray  # (H, MLP_HIDDEN): hidden -> logit
+    mlp_b2: np.ndarray  # (H,)
     stack_coef: np.ndarray  # (H, 2 + N_RULE): [char logit, emb logit, rules...]
     stack_bias: np.ndarray  # (H,)
     fast_coef: np.ndarray  # (H, 1 + N_RULE): [char logit, rules...]
@@ -68,8 +75,10 @@ class ModelWeights:
         arrays: dict[str, np.ndarray] = {
             "char_coef": self.char_coef.astype(np.float16),
             "char_bias": self.char_bias.astype(np.float32),
-            "emb_coef": self.emb_coef.astype(np.float32),
-            "emb_bias": self.emb_bias.astype(np.float32),
+            "mlp_w1": self.mlp_w1.astype(np.float16),
+            "mlp_b1": self.mlp_b1.astype(np.float32),
+            "mlp_w2": self.mlp_w2.astype(np.float32),
+            "mlp_b2": self.mlp_b2.astype(np.float32),
             "stack_coef": self.stack_coef.astype(np.float32),
             "stack_bias": self.stack_bias.astype(np.float32),
             "fast_coef": self.fast_coef.astype(np.float32),
@@ -84,11 +93,18 @@ class ModelWeights:
     @classmethod
     def load(cls, path: Path) -> ModelWeights:
         with np.load(path) as data:
+            if "mlp_w1" not in data:
+                raise ValueError(
+                    f"text model {path}: no mlp_w1 array (artifact from an older version?); "
+                    "run `perisai train text`"
+                )
             weights = cls(
                 char_coef=data["char_coef"].astype(np.float32),
                 char_bias=data["char_bias"],
-                emb_coef=data["emb_coef"],
-                emb_bias=data["emb_bias"],
+                mlp_w1=data["mlp_w1"].astype(np.float32),
+                mlp_b1=data["mlp_b1"],
+                mlp_w2=data["mlp_w2"],
+                mlp_b2=data["mlp_b2"],
                 stack_coef=data["stack_coef"],
                 stack_bias=data["stack_bias"],
                 fast_coef=data["fast_coef"],
@@ -98,7 +114,8 @@ class ModelWeights:
             )
         expected = {
             "char_coef": (len(HEADS), N_SPARSE),
-            "emb_coef": (len(HEADS), EMBEDDING_DIM),
+            "mlp_w1": (len(HEADS), MLP_INPUTS, MLP_HIDDEN),
+            "mlp_w2": (len(HEADS), MLP_HIDDEN),
             "stack_coef": (len(HEADS), 2 + N_RULE),
             "fast_coef": (len(HEADS), 1 + N_RULE),
         }
@@ -147,9 +164,9 @@ class TextModel:
         x = sparse_features(norm_texts)
         return np.asarray(x @ self.char_coef_t, dtype=np.float64) + self.weights.char_bias
 
-    def emb_logits(self, embed_texts: Sequence[str]) -> np.ndarray:
+    def emb_logits(self, embed_texts: Sequence[str], rules: np.ndarray) -> np.ndarray:
         emb = self.embedder.encode([t[:EMBED_MAX_CHARS] for t in embed_texts])
-        return np.asarray(emb @ self.weights.emb_coef.T, dtype=np.float64) + self.weights.emb_bias
+        return mlp_logits(self.weights, np.hstack([emb, rules.astype(np.float32)]))
 
     def predict(
         self,
@@ -175,7 +192,7 @@ class TextModel:
         probs = fast.copy()
         need = np.flatnonzero(~settled)
         if need.size:
-            emb = self.emb_logits([embed_texts[int(i)] for i in need])
+            emb = self.emb_logits([embed_texts[int(i)] for i in need], rules[need])
             full_in = np.concatenate(
                 [
                     char[need, :, None],
@@ -186,6 +203,12 @@ class TextModel:
             )
             probs[need] = _sigmoid(np.einsum("nhf,hf->nh", full_in, w.stack_coef) + w.stack_bias)
         return HeadScores(probs=probs, char_logits=char, used_embedding=~settled)
+
+
+def mlp_logits(w: ModelWeights, x: np.ndarray) -> np.ndarray:
+    """(N, MLP_INPUTS) -> (N, H) logits of the per-head networks."""
+    hidden = np.maximum(np.einsum("nd,hdk->nhk", x, w.mlp_w1) + w.mlp_b1, 0.0)
+    return np.asarray(np.einsum("nhk,hk->nh", hidden, w.mlp_w2) + w.mlp_b2, dtype=np.float64)
 
 
 _LOADED: dict[Path, TextModel] = {}

@@ -131,6 +131,7 @@ FLOOR_MINOR_AGE = 0.97
 FLOOR_HANDLE = 0.95
 FLOOR_RELATION = 0.85
 FLOOR_DEIXIS = 0.85
+FLOOR_SEXUAL_WITH_MINOR = 0.7
 
 
 def lexicon_hits(norm: Normalised) -> list[RuleHit]:

@@ -52,9 +52,12 @@ from perisai.analysers.text.model import (
     ARTIFACT_NAME,
     EMBED_MAX_CHARS,
     HEADS,
+    MLP_BAG,
+    MLP_HIDDEN,
     N_RULE,
     SEXUAL_HEADS,
     ModelWeights,
+    mlp_logits,
 )
 from perisai.analysers.text.normalise import EMOJI_WORDS, HOMOGLYPHS
 from perisai.analysers.text.prepare import prepare
@@ -443,6 +446,36 @@ def _cascade_bounds(fast: np.ndarray, full: np.ndarray, y: np.ndarray) -> tuple[
     return low, high
 
 
+def _fit_mlp(
+    w: ModelWeights, h: int, x: np.ndarray, y: np.ndarray, weights: np.ndarray, seed: int
+) -> None:
+    """Head ``h``'s network: a bag of MLP_BAG small networks (ReLU, L2 1e-2, 60 epochs
+    of Adam, different seeds), stored as one wider layer whose output is the mean
+    of their logits. One network's fit varies a lot from seed to seed on rare
+    phrasings; the mean does not."""
+    import warnings
+
+    from sklearn.exceptions import ConvergenceWarning
+    from sklearn.neural_network import MLPClassifier
+
+    width = MLP_HIDDEN // MLP_BAG
+    for b in range(MLP_BAG):
+        net = MLPClassifier(
+            hidden_layer_sizes=(width,),
+            alpha=1e-2,
+            max_iter=60,
+            batch_size=256,
+            random_state=seed + b,
+        )
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", ConvergenceWarning)
+            net.fit(x, y, sample_weight=weights)
+        cols = slice(b * width, (b + 1) * width)
+        w.mlp_w1[h][:, cols], w.mlp_b1[h][cols] = net.coefs_[0], net.intercepts_[0]
+        w.mlp_w2[h][cols] = net.coefs_[1][:, 0] / MLP_BAG
+        w.mlp_b2[h] += net.intercepts_[1][0] / MLP_BAG
+
+
 def fit_weights(
     table: FeatureTable, seed: int, log: Any = print
 ) -> tuple[ModelWeights, dict[str, Any]]:
@@ -451,8 +484,10 @@ def fit_weights(
     w = ModelWeights(
         char_coef=np.zeros((h_count, N_SPARSE), np.float32),
         char_bias=np.zeros(h_count, np.float32),
-        emb_coef=np.zeros((h_count, table.emb.shape[1]), np.float32),
-        emb_bias=np.zeros(h_count, np.float32),
+        mlp_w1=np.zeros((h_count, table.emb.shape[1] + N_RULE, MLP_HIDDEN), np.float32),
+        mlp_b1=np.zeros((h_count, MLP_HIDDEN), np.float32),
+        mlp_w2=np.zeros((h_count, MLP_HIDDEN), np.float32),
+        mlp_b2=np.zeros(h_count, np.float32),
         stack_coef=np.zeros((h_count, 2 + N_RULE), np.float32),
         stack_bias=np.full(h_count, -6.0, np.float32),
         fast_coef=np.zeros((h_count, 1 + N_RULE), np.float32),
@@ -464,6 +499,7 @@ def fit_weights(
     base_weights = np.array([ex.weight for ex in table.examples], dtype=np.float64)
     from_corpus = np.array([ex.source.startswith("corpus/") for ex in table.examples])
     info: dict[str, Any] = {}
+    mlp_x = np.hstack([table.emb, table.rules]).astype(np.float32)
     for h, head in enumerate(HEADS):
         weights = np.where(from_corpus, base_weights, base_weights * SHARED_HEAD_WEIGHT[head])
         labels = np.array(
@@ -475,11 +511,10 @@ def fit_weights(
         y = labels.astype(np.int64)
         started = time.perf_counter()
         char_coef, char_bias = _fit_logistic(table.sparse[fit], y[fit], weights[fit], 4.0, seed)
-        emb_coef, emb_bias = _fit_logistic(table.emb[fit], y[fit], weights[fit], 2.0, seed)
         w.char_coef[h], w.char_bias[h] = char_coef, char_bias
-        w.emb_coef[h], w.emb_bias[h] = emb_coef, emb_bias
+        _fit_mlp(w, h, mlp_x[fit], y[fit], weights[fit], seed)
         char_l = _logit(table.sparse[cal], char_coef, char_bias)
-        emb_l = _logit(table.emb[cal], emb_coef, emb_bias)
+        emb_l = mlp_logits(w, mlp_x[cal])[:, h]
         full_x = np.column_stack([char_l, emb_l, table.rules[cal]])
         fast_x = np.column_stack([char_l, table.rules[cal]])
         stack_coef, stack_bias = _fit_logistic(full_x, y[cal], weights[cal], 1.0, seed)

@@ -2,7 +2,7 @@
 
 Pipeline per text: normalise (with an offset map to the original) -> exact
 rules and lexicon hits -> hashed n-gram model -> (if the cheap stage is not
-sure) USE multilingual embedding model -> calibrated stacker per signal ->
+sure) embedding network on USE multilingual -> calibrated stacker per signal ->
 floors from exact rules (an age under 18, an @handle, a relationship, edit
 deixis) -> evidence spans mapped back to the original text.
 """

@@ -388,11 +388,11 @@ def write_doc(report: dict[str, object], args: argparse.Namespace) -> Path:
         + "`",
         f"- date: {datetime.now(UTC):%Y-%m-%d %H:%M} UTC",
         f"- machine: 2 cores, {cpu_model()}, Python {platform.python_version()}",
-        "- the CPU was shared with other agents' jobs while this ran (load average "
+        "- load average "
         f"{' '.join(r['load_start'])} at the start, {' '.join(r['load_end'])} at the end; "  # type: ignore[arg-type]
-        f"this process received {r['cpu_share']:.2f} cores on average): wall-clock timings "
-        "are pessimistic and noisy, so CPU-time figures are given too; correctness figures "
-        "are not affected.",
+        f"this process received {r['cpu_share']:.2f} cores on average; CPU-time figures "
+        "are given too, since wall-clock timings depend on what else shares the cores; "
+        "correctness figures do not).",
         "",
         f"Data: {args.n:,} uniformly random 256-bit PDQ hashes (the distribution the "
         "index's cost model assumes), plus "

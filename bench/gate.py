@@ -79,13 +79,12 @@ def machine() -> str:
             break
     return (
         f"{os.cpu_count()} cores ({cpu}), Python {platform.python_version()}, "
-        f"{platform.system()} {platform.release()}; other agents shared the CPU while "
-        "these figures were taken"
+        f"{platform.system()} {platform.release()}"
     )
 
 
 def loadavg() -> str:
-    """The 1-minute load average now (other agents share this machine)."""
+    """The 1-minute load average now (above ~0.5: other work shares the cores)."""
     try:
         return Path("/proc/loadavg").read_text().split()[0]
     except OSError:
@@ -771,7 +770,7 @@ def report(
             "this finds the maximum rate, and its latencies are mostly queueing. Open loop: "
             f"requests are due at a fixed {args.http_rate:.0f} req/s and latency counts from "
             "when each was due. Server and load generator share the same 2 cores (and the "
-            "machine with other agents: 1-minute load average shown).",
+            "machine with whatever else runs there: 1-minute load average shown).",
             "",
         ]
         rows = [
@@ -835,8 +834,8 @@ NOTES = [
     "signals asked (see tests/gate). `astronaut` and `camera` give the same actions because "
     "`text.real_person` (the instruction points at the person) already satisfies the "
     "person condition.",
-    "Latency and load figures were taken while other agents used the same 2 cores (load "
-    "averages above 2 mean waiting for a core). The CPU columns are less sensitive to that: "
+    "Latency and load figures depend on what else uses the same 2 cores (load averages "
+    "above 2 mean waiting for a core). The CPU columns are less sensitive to that: "
     "the server's CPU per text-only request bounds what one worker can sustain "
     "(about 1000 / CPU ms requests/s per free core).",
 ]
@@ -857,7 +856,7 @@ def main() -> int:
     parser.add_argument("--http-requests", type=int, default=3000)
     parser.add_argument("--http-seconds", type=float, default=60.0)
     parser.add_argument("--http-threads", type=int, default=16)
-    parser.add_argument("--http-workers", type=int, default=1)
+    parser.add_argument("--http-workers", type=int, default=2)
     parser.add_argument(
         "--http-rate", type=float, default=100.0, help="request rate of the open-loop run"
     )

@@ -525,7 +525,7 @@ def machine() -> str:
     return (
         f"- machine: {os.cpu_count()} cores, {model}, Python {platform.python_version()}\n"
         f"- load average at start: {load[0]:.2f}, {load[1]:.2f}, {load[2]:.2f} "
-        "(other agents shared the CPU while these figures were taken)"
+        "(above about 0.5 means other work shared the 2 cores)"
     )
 
 

@@ -180,7 +180,8 @@ def render(acc: dict[str, Any], speed: dict[str, Any], manifest: dict[str, Any])
         "# Prompt analysis benchmark (text)",
         "",
         f"- date: {dt.datetime.now(dt.UTC).strftime('%Y-%m-%d %H:%M UTC')}",
-        f"- machine: 2 cores, {_cpu_model()}; figures taken while other agents shared the CPU",
+        f"- machine: 2 cores, {_cpu_model()}; load average at the end "
+        f"{' '.join(f'{x:.2f}' for x in os.getloadavg())} (above ~0.5: other work shared the CPU)",
         "- command: `.venv/bin/python bench/text.py`",
         f"- model: `{manifest.get('version')}` (seed {manifest.get('seed')}), operating threshold {thr}",
         "",

@@ -19,7 +19,7 @@ if TYPE_CHECKING:
     from perisai.banks.service import BankService
     from perisai.gate import Gate
     from perisai.gate.evidence import EvidenceStore
-    from perisai.ledger import Ledger
+    from perisai.ledger import Ledger, LedgerWriter
     from perisai.policy import Policy, PolicyEngine
     from perisai.signals.base import Signal
 
@@ -47,6 +47,15 @@ class Runtime:
             else None
         )
         return Ledger(self.db, signer=signer, checkpoint_every=self.settings.checkpoint_every)
+
+    @cached_property
+    def ledger_writer(self) -> LedgerWriter:
+        """Group-commits appends from many request threads (one transaction per
+        batch instead of per decision); ``append`` still waits until stored."""
+        from perisai.ledger import LedgerWriter
+
+        with self._lock:
+            return LedgerWriter(self.ledger)
 
     @cached_property
     def policy(self) -> Policy:
@@ -87,4 +96,7 @@ class Runtime:
         return BankService(self.db)
 
     def close(self) -> None:
+        writer = self.__dict__.pop("ledger_writer", None)
+        if writer is not None:
+            writer.close()
         self.db.dispose()

@@ -65,6 +65,19 @@ def test_minor_with_any_sexual_signal_blocks_and_escalates() -> None:
     assert d.categories[0] == "minor_sexualisation"
 
 
+def test_child_safety_reason_comes_first_even_when_another_scores_higher() -> None:
+    d = decide(
+        "edit",
+        text__minor=0.55,
+        text__undress_or_sexualise=0.99,
+        image__real_person_photo=0.99,
+    )
+    assert d.action == "block"
+    assert set(d.categories) >= {"minor_sexualisation", "sexualised_real_person"}
+    assert d.categories[0] == "minor_sexualisation"
+    assert d.reasons[0].category == "minor_sexualisation"
+
+
 def test_minor_alone_is_allowed() -> None:
     d = decide("generate", text__minor=0.95)
     assert d.action == "allow" and d.escalations == []

@@ -23,7 +23,7 @@ if TYPE_CHECKING:
     from perisai.analysers.image.analyser import ImageReport
     from perisai.analysers.image.hashes import ImageHashes
     from perisai.gate.evidence import EvidenceStore
-    from perisai.ledger import Ledger
+    from perisai.ledger import Ledger, LedgerWriter
     from perisai.runtime import Runtime
 
 log = logging.getLogger("perisai.gate")
@@ -80,6 +80,7 @@ class Gate:
         ledger: Ledger | None = None,
         evidence: EvidenceStore | None = None,
         on_escalation: Callable[[Decision], None] | None = None,
+        ledger_writer: LedgerWriter | None = None,
     ) -> None:
         self.engine = engine
         self.text_analysers = text_analysers
@@ -88,6 +89,9 @@ class Gate:
         self.ledger = ledger
         self.evidence = evidence
         self.on_escalation = on_escalation
+        # Writes go through the writer when there is one (batched commits under
+        # concurrency); reads (pre-check lookups) always use the ledger itself.
+        self._append = ledger_writer.append if ledger_writer is not None else None
 
     @classmethod
     def from_runtime(cls, runtime: Runtime) -> Gate:
@@ -103,6 +107,7 @@ class Gate:
             bank_matcher=runtime.bank_matcher,
             ledger=runtime.ledger,
             evidence=runtime.evidence,
+            ledger_writer=runtime.ledger_writer,
         )
 
     # -- the three checks ---------------------------------------------------
@@ -307,7 +312,8 @@ class Gate:
         result = GateResult(decision, images)
         if self.ledger is not None:
             started_ledger = time.perf_counter()
-            entry = self.ledger.append("decision", decision.ledger_payload(), decision.decision_id)
+            append = self._append or self.ledger.append
+            entry = append("decision", decision.ledger_payload(), decision.decision_id)
             result.ledger_seq = entry.seq
             decision.timings_ms["ledger"] = (time.perf_counter() - started_ledger) * 1000.0
         if self.evidence is not None and decision.action == "block":
@@ -315,8 +321,9 @@ class Gate:
         if decision.escalations and self.on_escalation is not None:
             self.on_escalation(decision)
         if decision.escalations and self.ledger is not None:
+            append = self._append or self.ledger.append
             for escalation in decision.escalations:
-                self.ledger.append(
+                append(
                     f"escalation.{escalation}",
                     {
                         "decision_id": decision.decision_id,

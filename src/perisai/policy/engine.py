@@ -177,7 +177,11 @@ class PolicyEngine:
             reasons.append(Reason(rule.id, rule.category, fired, score, rule.description, refs))
             if ACTION_RANK[fired] > ACTION_RANK[action]:
                 action = fired
-        reasons.sort(key=lambda r: (-ACTION_RANK[r.action], -r.score))
+        # Strongest action first; within it, categories that escalate (child safety)
+        # before the rest, so the first reason and the user message name the gravest harm.
+        reasons.sort(
+            key=lambda r: (-ACTION_RANK[r.action], categories[r.category].escalate is None, -r.score)
+        )
         fired_categories = list(dict.fromkeys(r.category for r in reasons))
         escalations: list[str] = sorted(
             {e for c in fired_categories if (e := categories[c].escalate) and action != "allow"}

@@ -70,6 +70,30 @@ def sparse_features(texts: Sequence[str]) -> sp.csr_matrix:
     return sp.hstack([chars, words], format="csr", dtype=np.float32)
 
 
+def _linear(texts: Sequence[str], analyser: Any, n_features: int, coef_t: np.ndarray) -> np.ndarray:
+    """``_hashed(texts) @ coef_t`` for a few texts, without building a sparse matrix
+    (scipy's per-matrix overhead was most of the cost for one prompt)."""
+    raw = (((gram, 1) for gram in analyser(text)) for text in texts)
+    indices, indptr, _ = _hashing_transform(raw, n_features, np.float32, False, seed=0)
+    out = np.zeros((len(texts), coef_t.shape[1]), dtype=np.float64)
+    for row in range(len(texts)):
+        found = indices[indptr[row] : indptr[row + 1]]
+        if found.size == 0:
+            continue
+        buckets, counts = np.unique(found, return_counts=True)
+        weights = counts / np.sqrt(np.dot(counts, counts))
+        out[row] = weights @ coef_t[buckets]
+    return out
+
+
+def linear_scores(texts: Sequence[str], coef_t: np.ndarray) -> np.ndarray:
+    """``sparse_features(texts) @ coef_t`` (``coef_t`` is (N_SPARSE, heads)), fast for
+    the handful of texts of one request."""
+    chars = _linear(texts, _CHAR_ANALYSER, CHAR_FEATURES, coef_t[:CHAR_FEATURES])
+    words = _linear(texts, _WORD_ANALYSER, WORD_FEATURES, coef_t[CHAR_FEATURES:])
+    return chars + words
+
+
 def token_contributions(tokens: Sequence[str], coef_t: np.ndarray) -> np.ndarray:
     """How much each token's own n-grams push each head's linear score up.
 
@@ -79,8 +103,7 @@ def token_contributions(tokens: Sequence[str], coef_t: np.ndarray) -> np.ndarray
     """
     if not tokens:
         return np.zeros((0, coef_t.shape[1]), dtype=np.float32)
-    matrix = sparse_features(tokens)
-    return np.asarray(matrix @ coef_t, dtype=np.float32)
+    return linear_scores(tokens, coef_t).astype(np.float32)
 
 
 class SentenceEmbedder:

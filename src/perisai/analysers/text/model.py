@@ -35,6 +35,7 @@ from perisai.analysers.text.features import (
     EMBEDDING_DIM,
     N_SPARSE,
     SentenceEmbedder,
+    linear_scores,
     sparse_features,
 )
 from perisai.analysers.text.rules import RULE_FEATURE_NAMES
@@ -48,6 +49,8 @@ MLP_HIDDEN = 3 * 128
 MLP_INPUTS = EMBEDDING_DIM + len(RULE_FEATURE_NAMES)
 N_RULE = len(RULE_FEATURE_NAMES)
 EMBED_MAX_CHARS = 1000
+#: Up to this many texts, n-gram scores skip the sparse matrix (cheaper for one request).
+SMALL_BATCH = 32
 
 
 def _sigmoid(x: np.ndarray) -> np.ndarray:
@@ -161,6 +164,8 @@ class TextModel:
         return {h: float(found.get(h, 0.5)) for h in HEADS}
 
     def char_logits(self, norm_texts: Sequence[str]) -> np.ndarray:
+        if len(norm_texts) <= SMALL_BATCH:
+            return linear_scores(norm_texts, self.char_coef_t) + self.weights.char_bias
         x = sparse_features(norm_texts)
         return np.asarray(x @ self.char_coef_t, dtype=np.float64) + self.weights.char_bias
 

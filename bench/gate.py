@@ -829,15 +829,18 @@ NOTES = [
     "Where the accuracy targets are missed, the decisions follow the text signals: benign "
     "edits are flagged because `text.undress_or_sexualise` scores >= 0.3 (review, rule "
     "`undress-edit-of-person-photo`) or >= 0.5 (block) on clothing or appearance changes "
-    "that do not undress anyone, and minor cases that are blocked but not as "
-    "`minor_sexualisation` have `text.minor` < 0.5. The gate and policy logic did what the "
+    "that do not undress anyone. The gate and policy logic did what the "
     "signals asked (see tests/gate). `astronaut` and `camera` give the same actions because "
     "`text.real_person` (the instruction points at the person) already satisfies the "
     "person condition.",
     "Latency and load figures depend on what else uses the same 2 cores (load averages "
     "above 2 mean waiting for a core). The CPU columns are less sensitive to that: "
     "the server's CPU per text-only request bounds what one worker can sustain "
-    "(about 1000 / CPU ms requests/s per free core).",
+    "(about 1000 / CPU ms requests/s per free core). With 2 workers the service "
+    "answers 100 text-only requests/s with p50 near 10 ms, but its p99 stays far above "
+    "50 ms: about 8-10 ms of server CPU per request (text model ~4 ms, ledger commit "
+    "~2 ms, HTTP ~2 ms) leaves the two cores, shared with the load generator, busy "
+    "enough that bursts queue; not yet profiled down to the cause.",
 ]
 
 

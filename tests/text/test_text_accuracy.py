@@ -18,16 +18,16 @@ from perisai.analysers.text.model import load_model
 from perisai.analysers.text.training import evasion_set, load_corpus, load_shared, shared_split
 from perisai.cli.train import REPO_ROOT, default_shared_datasets
 
-# Measured when text-model-v1 was built: AUROC 0.983, FPR@95%TPR 9.3%, evasion AUROC
-# 0.979, edit suite 93.2% detected / 16.8% benign flagged, minor AUROC 0.937,
-# real_person AUROC 0.978 (manifest "metrics").
-FLOOR_AUROC = 0.975
-CEIL_FPR95 = 0.13
-FLOOR_EVASION_AUROC = 0.97
-FLOOR_EDIT_DETECTED = 0.90
-CEIL_EDIT_FLAGGED = 0.22
-FLOOR_MINOR_AUROC = 0.91
-FLOOR_REAL_PERSON_AUROC = 0.96
+# Measured when text-model-v2 was built (2026-12-01): AUROC 0.988, FPR@95%TPR 5.6%,
+# evasion AUROC 0.985, edit suite 93.9% detected / 14.5% benign flagged, minor AUROC
+# 0.989, real_person AUROC 0.985 (manifest "metrics"). Floors leave a small margin.
+FLOOR_AUROC = 0.982
+CEIL_FPR95 = 0.08
+FLOOR_EVASION_AUROC = 0.978
+FLOOR_EDIT_DETECTED = 0.92
+CEIL_EDIT_FLAGGED = 0.18
+FLOOR_MINOR_AUROC = 0.97
+FLOOR_REAL_PERSON_AUROC = 0.975
 
 SHARED = default_shared_datasets()
 pytestmark = [

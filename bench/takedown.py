@@ -382,7 +382,7 @@ Command: `.venv/bin/python bench/takedown.py --items {args.items} --reports {arg
 --moderators {args.moderators} --minutes {args.minutes} --real {args.real} --tile {args.tile}`
 
 Machine: {machine()}; SQLite database file; {datetime.now(UTC).date().isoformat()}.
-Load average at the end: {' '.join(f'{x:.2f}' for x in os.getloadavg())} (above ~0.5 means other work shared the 2 cores).
+Load average at the end: {" ".join(f"{x:.2f}" for x in os.getloadavg())} (above ~0.5 means other work shared the 2 cores).
 
 ## What was seeded
 

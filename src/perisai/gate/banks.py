@@ -24,7 +24,9 @@ def bank_matcher(banks: BankService) -> Callable[[ImageHashes], list[Signal]]:
 
     def match(hashes: ImageHashes) -> list[Signal]:
         queries = [
-            MatchQuery("pdq", hashes.pdq, quality=hashes.quality, variants=tuple(hashes.dihedral[1:])),
+            MatchQuery(
+                "pdq", hashes.pdq, quality=hashes.quality, variants=tuple(hashes.dihedral[1:])
+            ),
             MatchQuery("md5", hashes.md5),
         ]
         signals = []

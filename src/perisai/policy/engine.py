@@ -180,7 +180,11 @@ class PolicyEngine:
         # Strongest action first; within it, categories that escalate (child safety)
         # before the rest, so the first reason and the user message name the gravest harm.
         reasons.sort(
-            key=lambda r: (-ACTION_RANK[r.action], categories[r.category].escalate is None, -r.score)
+            key=lambda r: (
+                -ACTION_RANK[r.action],
+                categories[r.category].escalate is None,
+                -r.score,
+            )
         )
         fired_categories = list(dict.fromkeys(r.category for r in reasons))
         escalations: list[str] = sorted(

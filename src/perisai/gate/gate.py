@@ -92,6 +92,8 @@ class Gate:
         # Writes go through the writer when there is one (batched commits under
         # concurrency); reads (pre-check lookups) always use the ledger itself.
         self._append = ledger_writer.append if ledger_writer is not None else None
+        if self._append is None and ledger is not None:
+            self._append = ledger.append
 
     @classmethod
     def from_runtime(cls, runtime: Runtime) -> Gate:
@@ -310,20 +312,18 @@ class Gate:
         for image in images:
             image.pop("dihedral", None)
         result = GateResult(decision, images)
-        if self.ledger is not None:
+        if self._append is not None:
             started_ledger = time.perf_counter()
-            append = self._append or self.ledger.append
-            entry = append("decision", decision.ledger_payload(), decision.decision_id)
+            entry = self._append("decision", decision.ledger_payload(), decision.decision_id)
             result.ledger_seq = entry.seq
             decision.timings_ms["ledger"] = (time.perf_counter() - started_ledger) * 1000.0
         if self.evidence is not None and decision.action == "block":
             self.evidence.keep(decision, request_view, images)
         if decision.escalations and self.on_escalation is not None:
             self.on_escalation(decision)
-        if decision.escalations and self.ledger is not None:
-            append = self._append or self.ledger.append
+        if decision.escalations and self._append is not None:
             for escalation in decision.escalations:
-                append(
+                self._append(
                     f"escalation.{escalation}",
                     {
                         "decision_id": decision.decision_id,

@@ -44,10 +44,10 @@ HEADS = ("sexual", "undress_or_sexualise", "sexual_violence", "minor", "real_per
 SEXUAL_HEADS = ("sexual", "undress_or_sexualise", "sexual_violence")
 ARTIFACT_DIR = Path(__file__).parent / "artifacts"
 ARTIFACT_NAME = "text-model-v2"
-MLP_BAG = 3
-MLP_HIDDEN = 3 * 128
-MLP_INPUTS = EMBEDDING_DIM + len(RULE_FEATURE_NAMES)
 N_RULE = len(RULE_FEATURE_NAMES)
+MLP_BAG = 3  # networks averaged per head
+MLP_HIDDEN = MLP_BAG * 128
+MLP_INPUTS = EMBEDDING_DIM + N_RULE
 EMBED_MAX_CHARS = 1000
 #: Up to this many texts, n-gram scores skip the sparse matrix (cheaper for one request).
 SMALL_BATCH = 32

@@ -54,6 +54,7 @@ from perisai.analysers.text.model import (
     HEADS,
     MLP_BAG,
     MLP_HIDDEN,
+    MLP_INPUTS,
     N_RULE,
     SEXUAL_HEADS,
     ModelWeights,
@@ -484,7 +485,7 @@ def fit_weights(
     w = ModelWeights(
         char_coef=np.zeros((h_count, N_SPARSE), np.float32),
         char_bias=np.zeros(h_count, np.float32),
-        mlp_w1=np.zeros((h_count, table.emb.shape[1] + N_RULE, MLP_HIDDEN), np.float32),
+        mlp_w1=np.zeros((h_count, MLP_INPUTS, MLP_HIDDEN), np.float32),
         mlp_b1=np.zeros((h_count, MLP_HIDDEN), np.float32),
         mlp_w2=np.zeros((h_count, MLP_HIDDEN), np.float32),
         mlp_b2=np.zeros(h_count, np.float32),

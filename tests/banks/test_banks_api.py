@@ -41,6 +41,12 @@ def test_bank_lifecycle_over_http(api) -> None:  # type: ignore[no-untyped-def]
     assert client.post("/v1/banks", json=body, headers=h["moderator"]).status_code == 403
     created = client.post("/v1/banks", json=body, headers=h["admin"])
     assert created.status_code == 201 and created.json()["match_distance"] == 31
+    assert created.json()["match_dihedral"] is True
+    patched = client.patch("/v1/banks/ncii", json={"match_dihedral": False}, headers=h["admin"])
+    assert patched.status_code == 200 and patched.json()["match_dihedral"] is False
+    wrong = client.patch("/v1/banks/ncii", json={"match_dihedral": [1]}, headers=h["admin"])
+    assert wrong.status_code == 422 and "match_dihedral" in wrong.text
+    client.patch("/v1/banks/ncii", json={"match_dihedral": True}, headers=h["admin"])
     conflict = client.post("/v1/banks", json=body, headers=h["admin"])
     assert conflict.status_code == 409 and conflict.json()["errors"][0]["field"] == "name"
 

@@ -70,6 +70,15 @@ def test_bank_workflow(run, tmp_path: Path) -> None:  # type: ignore[no-untyped-
     assert lines(out)[0]["banks"][0]["hashes"]["pdq"] == {"active": 1, "withdrawn": 1}
     code, out = run("list")
     assert [b["name"] for b in lines(out)] == ["ncii"]
+    assert lines(out)[0]["match_dihedral"] is True
+
+    code, out = run("configure", "ncii", "--no-dihedral", "--distance", "24")
+    bank = lines(out)[0]
+    assert code == 0 and bank["match_dihedral"] is False and bank["match_distance"] == 24
+    code, out = run("configure", "nope", "--dihedral")
+    assert code == 1 and "no bank named" in out
+    code, out = run("create", "plain", "--provenance", "other", "--no-dihedral")
+    assert code == 0 and lines(out)[0]["match_dihedral"] is False
 
 
 def test_match_image_files(run, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
@@ -108,6 +117,7 @@ def test_help_texts(run) -> None:  # type: ignore[no-untyped-def]
         "list",
         "enable",
         "disable",
+        "configure",
     ):
         assert f"  {name}" in out
     code, out = run("import", "--help")

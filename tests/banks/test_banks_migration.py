@@ -1,4 +1,4 @@
-"""Migration 0001_banks creates exactly what perisai.banks.tables declares."""
+"""The banks migrations create exactly what perisai.banks.tables declares."""
 
 from __future__ import annotations
 
@@ -29,3 +29,27 @@ def test_migration_matches_tables(tmp_path: Path) -> None:
         diff = compare_metadata(context, metadata)
     db.dispose()
     assert diff == []
+
+
+def test_existing_banks_keep_dihedral_matching_after_upgrade(tmp_path: Path) -> None:
+    from datetime import UTC, datetime
+
+    from sqlalchemy import text
+
+    db = Database(f"sqlite:///{tmp_path / 'm.db'}")
+    db.upgrade("0001_banks")
+    now = datetime.now(UTC)
+    with db.engine.begin() as conn:
+        conn.execute(
+            text(
+                "INSERT INTO banks (name, kind, provenance, description, enabled, match_distance,"
+                " created_at, created_by, updated_at) VALUES ('old', 'block', 'other', '', 1, 31,"
+                " :now, 'test', :now)"
+            ),
+            {"now": now},
+        )
+    db.upgrade()
+    with db.connect() as conn:
+        row = conn.execute(text("SELECT name, match_dihedral FROM banks")).one()
+    db.dispose()
+    assert row.name == "old" and bool(row.match_dihedral) is True

@@ -284,6 +284,21 @@ def test_dihedral_variants_match_rotated_uploads(service: BankService) -> None:
     assert with_variants.matched and with_variants.matches[0].variant != 0
     assert with_variants.matches[0].distance <= 31
 
+    # A bank that opts out of dihedral matching only matches the query as given.
+    assert service.configure_bank("b", match_dihedral=False).match_dihedral is False
+    query = pdq(rotated.pdq, quality=rotated.quality, variants=rotated.dihedral[1:])
+    assert not service.match([query])[0].matched
+    upright = service.match([pdq(banked.pdq, quality=banked.quality)])[0]
+    assert upright.matched and upright.matches[0].variant == 0
+    service.create_bank("plain-only", match_dihedral=False, created_by="t")
+    assert service.get_bank("plain-only").match_dihedral is False
+    assert service.get_bank("b").match_dihedral is False
+    assert service.configure_bank("b", match_dihedral=True).match_dihedral is True
+    assert service.match([query])[0].matched
+    with pytest.raises(BankError) as info:
+        service.configure_bank("b", match_dihedral="no")  # type: ignore[arg-type]
+    assert info.value.field == "match_dihedral"
+
 
 def test_stats_and_reload(service: BankService) -> None:
     service.create_bank("b", created_by="t")

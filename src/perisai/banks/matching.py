@@ -62,6 +62,8 @@ class Matcher:
                         continue
                     if kind.max_match_distance and hit.distance > bank.match_distance:
                         continue
+                    if variant and not bank.match_dihedral:
+                        continue
                     best = hits[qi].get(hit.id)
                     if best is None or hit.distance < best[0].distance:
                         hits[qi][hit.id] = (hit, variant)

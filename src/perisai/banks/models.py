@@ -58,6 +58,8 @@ class Bank:
     description: str
     enabled: bool
     match_distance: int
+    #: Whether a query's flipped and rotated variants (PDQ dihedral hashes) match too.
+    match_dihedral: bool
     flood_max_matches: int | None
     flood_window_seconds: int | None
     created_at: datetime

@@ -41,6 +41,7 @@ def bank_from_row(row: RowMapping) -> Bank:
         description=row["description"],
         enabled=bool(row["enabled"]),
         match_distance=row["match_distance"],
+        match_dihedral=bool(row["match_dihedral"]),
         flood_max_matches=row["flood_max_matches"],
         flood_window_seconds=row["flood_window_seconds"],
         created_at=utc(row["created_at"]),  # type: ignore[arg-type]

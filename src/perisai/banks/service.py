@@ -78,6 +78,7 @@ class BankService:
         provenance: str = "other",
         description: str = "",
         match_distance: int | None = None,
+        match_dihedral: bool = True,
         flood_max_matches: int | None = None,
         flood_window_seconds: int | None = None,
         created_by: str,
@@ -92,6 +93,8 @@ class BankService:
             raise BankError(f"kind must be one of {', '.join(BANK_KINDS)}", "kind")
         if provenance not in PROVENANCES:
             raise BankError(f"provenance must be one of {', '.join(PROVENANCES)}", "provenance")
+        if not isinstance(match_dihedral, bool):
+            raise BankError("match_dihedral must be true or false", "match_dihedral")
         settings = self._checked_settings(
             match_distance if match_distance is not None else 31,
             flood_max_matches,
@@ -108,6 +111,7 @@ class BankService:
                     kind=kind,
                     provenance=provenance,
                     enabled=True,
+                    match_dihedral=match_dihedral,
                     created_at=now,
                     created_by=created_by,
                     updated_at=now,
@@ -170,6 +174,7 @@ class BankService:
         *,
         enabled: bool | None = None,
         match_distance: int | None = None,
+        match_dihedral: bool | None = None,
         flood_max_matches: int | None = None,
         flood_window_seconds: int | None = None,
         clear_flood_guard: bool = False,
@@ -189,6 +194,10 @@ class BankService:
         )
         if enabled is not None:
             settings["enabled"] = bool(enabled)
+        if match_dihedral is not None:
+            if not isinstance(match_dihedral, bool):
+                raise BankError("match_dihedral must be true or false", "match_dihedral")
+            settings["match_dihedral"] = match_dihedral
         with self.db.begin_write() as conn:
             conn.execute(
                 update(banks)

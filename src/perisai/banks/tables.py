@@ -37,6 +37,7 @@ banks = Table(
     Column("description", String(1000), nullable=False, server_default=""),
     Column("enabled", Boolean, nullable=False, server_default=true()),
     Column("match_distance", Integer, nullable=False),
+    Column("match_dihedral", Boolean, nullable=False, server_default=true()),
     Column("flood_max_matches", Integer, nullable=True),
     Column("flood_window_seconds", Integer, nullable=True),
     Column("created_at", DateTime(timezone=True), nullable=False),

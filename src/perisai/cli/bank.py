@@ -74,6 +74,13 @@ def command() -> None:
     help="Largest PDQ Hamming distance that counts as a match.",
 )
 @click.option(
+    "--dihedral/--no-dihedral",
+    "match_dihedral",
+    default=True,
+    show_default=True,
+    help="Also match flipped and rotated copies (a query's 8 PDQ dihedral variants).",
+)
+@click.option(
     "--flood-max",
     type=click.IntRange(1),
     default=None,
@@ -88,6 +95,7 @@ def create(
     kind: str,
     provenance: str,
     match_distance: int,
+    match_dihedral: bool,
     flood_max: int | None,
     flood_window: int | None,
     description: str,
@@ -100,6 +108,7 @@ def create(
             provenance=provenance,
             description=description,
             match_distance=match_distance,
+            match_dihedral=match_dihedral,
             flood_max_matches=flood_max,
             flood_window_seconds=flood_window,
             created_by="cli",
@@ -342,3 +351,47 @@ def disable(bank: str) -> None:
         echo_json(runtime().banks.set_enabled(bank, False).as_dict())
     except BankError as exc:
         raise _fail(exc) from None
+
+
+@command.command("configure")
+@click.argument("bank")
+@click.option(
+    "--distance",
+    "match_distance",
+    type=click.IntRange(0, 63),
+    default=None,
+    help="Largest PDQ Hamming distance that counts as a match.",
+)
+@click.option(
+    "--dihedral/--no-dihedral",
+    "match_dihedral",
+    default=None,
+    help="Also match flipped and rotated copies (a query's 8 PDQ dihedral variants).",
+)
+@click.option("--flood-max", type=click.IntRange(1), default=None, help="Flood guard limit.")
+@click.option("--flood-window", type=click.IntRange(1), default=None, help="Window in seconds.")
+@click.option("--clear-flood-guard", is_flag=True, help="Turn the flood guard off.")
+@click.option("--description", default=None, help="What the bank is for.")
+def configure(
+    bank: str,
+    match_distance: int | None,
+    match_dihedral: bool | None,
+    flood_max: int | None,
+    flood_window: int | None,
+    clear_flood_guard: bool,
+    description: str | None,
+) -> None:
+    """Change BANK's settings; options left out keep their value. Takes effect at once."""
+    try:
+        updated = runtime().banks.configure_bank(
+            bank,
+            match_distance=match_distance,
+            match_dihedral=match_dihedral,
+            flood_max_matches=flood_max,
+            flood_window_seconds=flood_window,
+            clear_flood_guard=clear_flood_guard,
+            description=description,
+        )
+    except BankError as exc:
+        raise _fail(exc) from None
+    echo_json(updated.as_dict())

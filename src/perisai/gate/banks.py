@@ -16,7 +16,8 @@ def bank_matcher(banks: BankService) -> Callable[[ImageHashes], list[Signal]]:
     """A function from an image's hashes to ``bank.match`` signals.
 
     PDQ is queried with all eight dihedral variants (flipped and rotated
-    copies), MD5 exactly. A match scores from 0.5 (at the bank's distance
+    copies; a bank with ``match_dihedral`` off counts only the first), MD5
+    exactly. A match scores from 0.5 (at the bank's distance
     limit) to 1.0 (identical), so any match within a bank's distance reaches
     the default policy's block threshold.
     """

@@ -68,6 +68,10 @@ class BankCreate(BaseModel):
     provenance: Provenance
     description: str = Field(default="", max_length=1000)
     match_distance: int = Field(default=31, ge=0, le=63)
+    match_dihedral: bool = Field(
+        default=True,
+        description="Also match a query's flipped and rotated copies (PDQ dihedral variants).",
+    )
     flood_max_matches: int | None = Field(default=None, ge=1)
     flood_window_seconds: int | None = Field(default=None, ge=1)
 
@@ -78,6 +82,7 @@ class BankUpdate(BaseModel):
     )
     enabled: bool | None = None
     match_distance: int | None = Field(default=None, ge=0, le=63)
+    match_dihedral: bool | None = None
     flood_max_matches: int | None = Field(default=None, ge=1)
     flood_window_seconds: int | None = Field(default=None, ge=1)
     clear_flood_guard: bool = False
@@ -92,6 +97,7 @@ class BankOut(BaseModel):
     description: str
     enabled: bool
     match_distance: int
+    match_dihedral: bool
     flood_max_matches: int | None
     flood_window_seconds: int | None
     created_at: datetime

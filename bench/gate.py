@@ -22,14 +22,17 @@ warm-up; p50/p99 and the median time per stage.
 
 Part 3 (HTTP): ``perisai serve`` as a subprocess on a free 127.0.0.1 port
 with a temp PERISAI_DATA_DIR, a client key from ``perisai keys create``, and
-a separate load process (httpx, a thread pool of connections) sending
-text-only ``POST /v1/gate/request`` for a bounded count and time; sustained
-requests/s and latency percentiles.
+a separate load process (by default one asyncio loop driving keep-alive
+connections on raw sockets; ``--http-client httpx`` for httpx clients in
+threads) sending text-only ``POST /v1/gate/request`` for a bounded count and
+time; sustained requests/s and latency percentiles. ``--http-only`` runs just
+this part and prints the results without writing the report.
 """
 
 from __future__ import annotations
 
 import argparse
+import asyncio
 import collections
 import datetime as dt
 import io
@@ -333,6 +336,19 @@ def process_tree_cpu_seconds(root: int) -> float:
     return sum(cpu.get(pid, 0.0) for pid in tree)
 
 
+def wait_until_idle(pid: int, deadline: float, interval: float = 1.0) -> None:
+    """Wait until ``pid`` and its children use almost no CPU for ``interval``
+    seconds (every worker has started and loaded what it loads at startup)."""
+    last = process_tree_cpu_seconds(pid)
+    while time.monotonic() < deadline:
+        time.sleep(interval)
+        now = process_tree_cpu_seconds(pid)
+        if now - last < 0.05 * interval:
+            return
+        last = now
+    raise RuntimeError("the server did not settle")
+
+
 def free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
@@ -399,11 +415,138 @@ def load_client(
         "max": max(latencies) if latencies else float("nan"),
         "statuses": {str(k): v for k, v in statuses.items()},
         "threads": threads,
+        "client": "httpx",
+    }
+
+
+async def _read_response(reader: asyncio.StreamReader) -> tuple[int, bool]:
+    """Read one HTTP/1.1 response; (status, the server keeps the connection)."""
+    status_line = await reader.readuntil(b"\r\n")
+    status = int(status_line.split(b" ", 2)[1])
+    length, chunked, keep = 0, False, True
+    while True:
+        line = await reader.readuntil(b"\r\n")
+        if line == b"\r\n":
+            break
+        name, _, value = line.partition(b":")
+        name = name.strip().lower()
+        if name == b"content-length":
+            length = int(value)
+        elif name == b"transfer-encoding":
+            chunked = b"chunked" in value.lower()
+        elif name == b"connection":
+            keep = b"close" not in value.lower()
+    if not chunked:
+        await reader.readexactly(length)
+        return status, keep
+    while True:
+        size = int((await reader.readuntil(b"\r\n")).split(b";")[0], 16)
+        await reader.readexactly(size + 2)
+        if size == 0:
+            return status, keep
+
+
+def load_client_async(
+    url: str, token: str, total: int, seconds: float, connections: int, rate: float
+) -> dict[str, Any]:
+    """The load process, lean version: one asyncio loop driving
+    ``connections`` keep-alive HTTP/1.1 connections over raw sockets (no
+    client library, no threads), so the generator takes little of the CPU the
+    server needs. Same schedule and accounting as :func:`load_client`: with
+    ``rate`` > 0 request i is due at ``i / rate`` s and waits for a free
+    connection if none is (open loop: latency counts from when it was due);
+    with ``rate`` 0 each connection sends as soon as it is answered."""
+    prompts = [r.prompt for r in gate_suite.load_suite() if r.kind == "generate"]
+    host, port = url.removeprefix("http://").rsplit(":", 1)
+    head = (
+        f"POST /v1/gate/request HTTP/1.1\r\nHost: {host}:{port}\r\n"
+        f"Authorization: Bearer {token}\r\nContent-Type: application/json\r\n"
+    ).encode()
+    latencies: list[float] = []
+    statuses: collections.Counter[int] = collections.Counter()
+
+    def request_bytes(i: int) -> bytes:
+        body = json.dumps({"prompt": prompts[i % len(prompts)], "account": f"load-{i % 50}"})
+        data = body.encode()
+        return head + f"Content-Length: {len(data)}\r\n\r\n".encode() + data
+
+    async def run() -> float:
+        loop = asyncio.get_running_loop()
+        start = loop.time()
+        deadline = start + seconds
+        due_queue: asyncio.Queue[tuple[int, float] | None] = asyncio.Queue()
+        issued = 0
+
+        def next_closed_loop() -> tuple[int, float] | None:
+            nonlocal issued
+            if issued >= total or loop.time() > deadline:
+                return None
+            issued += 1
+            return issued - 1, loop.time()
+
+        async def connection() -> None:
+            reader: asyncio.StreamReader | None = None
+            writer: asyncio.StreamWriter | None = None
+            while True:
+                item = await due_queue.get() if rate > 0 else next_closed_loop()
+                if item is None:
+                    break
+                i, due = item
+                try:
+                    if writer is None:
+                        reader, writer = await asyncio.open_connection(host, int(port))
+                    assert reader is not None
+                    writer.write(request_bytes(i))
+                    status, keep = await _read_response(reader)
+                except (OSError, asyncio.IncompleteReadError, ValueError, IndexError):
+                    status, keep = 0, False
+                latencies.append((loop.time() - due) * 1000.0)
+                statuses[status] += 1
+                if not keep and writer is not None:
+                    writer.close()
+                    reader = writer = None
+            if writer is not None:
+                writer.close()
+
+        workers = [asyncio.create_task(connection()) for _ in range(connections)]
+        if rate > 0:
+            for i in range(total):
+                due = start + i / rate
+                if due > deadline:
+                    break
+                wait = due - loop.time()
+                if wait > 0:
+                    await asyncio.sleep(wait)
+                due_queue.put_nowait((i, due))
+            for _ in workers:
+                due_queue.put_nowait(None)
+        await asyncio.gather(*workers)
+        return loop.time() - start
+
+    cpu_started = time.process_time()
+    wall = asyncio.run(run())
+    client_cpu = time.process_time() - cpu_started
+    return {
+        "client": "asyncio",
+        "client_cpu_ms": client_cpu * 1000.0 / max(1, len(latencies)),
+        "mode": f"open loop at {rate:.0f} req/s" if rate > 0 else "closed loop",
+        "requests": len(latencies),
+        "seconds": wall,
+        "rps": len(latencies) / wall,
+        "p50": percentile(latencies, 50),
+        "p90": percentile(latencies, 90),
+        "p99": percentile(latencies, 99),
+        "max": max(latencies) if latencies else float("nan"),
+        "statuses": {str(k): v for k, v in statuses.items()},
+        "threads": connections,
     }
 
 
 def http_load(
-    runs: Sequence[tuple[int, float, float]], threads: int, workers: int
+    runs: Sequence[tuple[int, float, float]],
+    threads: int,
+    workers: int,
+    generator: str = "asyncio",
 ) -> list[dict[str, Any]]:
     """Start the server once, then one load process per (total, seconds, rate)."""
     import httpx
@@ -451,6 +594,10 @@ def http_load(
                 if time.monotonic() > ready_by:
                     raise RuntimeError("server did not become ready in 90 s")
                 time.sleep(0.3)
+            # /healthz answers once one worker is up; the others may still be
+            # loading their models, and connections made now would all go to
+            # the first. Wait until the whole process tree is idle.
+            wait_until_idle(server.pid, deadline=ready_by)
             # warm-up: the first request loads the text model
             with httpx.Client(
                 base_url=url, headers={"Authorization": f"Bearer {token}"}, timeout=120.0
@@ -466,6 +613,7 @@ def http_load(
                         sys.executable,
                         __file__,
                         "--load-client",
+                        generator,
                         url,
                         token,
                         str(total),
@@ -764,8 +912,15 @@ def report(
             "",
             f"`perisai serve --workers {first['workers']}` (uvicorn; SQLite ledger in a temp "
             f"data dir; every request appends a ledger entry) and a separate load process with "
-            f"{first['threads']} httpx connections sending text-only `POST /v1/gate/request`, "
-            "after 40 warm-up requests. Closed loop: each connection sends as soon as it is "
+            f"{first['threads']} keep-alive connections ("
+            + (
+                "one asyncio loop writing raw HTTP/1.1"
+                if first.get("client") == "asyncio"
+                else "httpx clients in threads"
+            )
+            + ") sending text-only `POST /v1/gate/request`, after the server's workers "
+            "have started (they load the text model before accepting) and 40 warm-up "
+            "requests. Closed loop: each connection sends as soon as it is "
             f"answered (bounded: {args.http_requests} requests or {args.http_seconds:.0f} s); "
             "this finds the maximum rate, and its latencies are mostly queueing. Open loop: "
             f"requests are due at a fixed {args.http_rate:.0f} req/s and latency counts from "
@@ -844,6 +999,25 @@ NOTES = [
 ]
 
 
+def run_http(args: argparse.Namespace) -> list[dict[str, Any]]:
+    """The HTTP part: a closed-loop run (unless ``--no-closed-loop``), then
+    the open-loop run at ``--http-rate``."""
+    total = 1000 if args.quick else args.http_requests
+    open_seconds = args.http_open_seconds or (10.0 if args.quick else 30.0)
+    runs = [] if args.no_closed_loop else [(total, args.http_seconds, 0.0)]
+    runs.append((int(args.http_rate * open_seconds), open_seconds + 5, args.http_rate))
+    http = http_load(runs, args.http_threads, args.http_workers, args.http_client)
+    for run in http:
+        print(
+            f"HTTP {run['mode']}: {run['requests']} requests in {run['seconds']:.1f} s = "
+            f"{run['rps']:.0f} req/s; p50 {run['p50']:.1f} ms p90 {run['p90']:.1f} ms "
+            f"p99 {run['p99']:.1f} ms max {run['max']:.1f} ms; statuses {run['statuses']}; "
+            f"server CPU {run['server_cpu_ms']:.1f} ms/req, client CPU "
+            f"{run['client_cpu_ms']:.1f} ms/req; load average {run['loadavg']}"
+        )
+    return http
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--quick", action="store_true", help="smaller latency and load runs")
@@ -863,12 +1037,38 @@ def main() -> int:
     parser.add_argument(
         "--http-rate", type=float, default=100.0, help="request rate of the open-loop run"
     )
-    parser.add_argument("--load-client", nargs=6, help=argparse.SUPPRESS)
+    parser.add_argument(
+        "--http-open-seconds",
+        type=float,
+        default=None,
+        help="length of the open-loop run (default 30 s, 10 s with --quick)",
+    )
+    parser.add_argument(
+        "--http-only",
+        action="store_true",
+        help="run only the HTTP load test; print its results, do not write the report",
+    )
+    parser.add_argument(
+        "--no-closed-loop", action="store_true", help="skip the closed-loop HTTP run"
+    )
+    parser.add_argument(
+        "--http-client",
+        choices=["asyncio", "httpx"],
+        default="asyncio",
+        help="load generator: one asyncio loop on raw sockets (lean, default) or "
+        "httpx clients in threads (the original, ~1.5 ms of CPU per request)",
+    )
+    parser.add_argument("--load-client", nargs=7, help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.load_client:
-        url, token, n, seconds, threads, rate_ = args.load_client
-        result = load_client(url, token, int(n), float(seconds), int(threads), float(rate_))
+        client, url, token, n, seconds, threads, rate_ = args.load_client
+        run_client = load_client_async if client == "asyncio" else load_client
+        result = run_client(url, token, int(n), float(seconds), int(threads), float(rate_))
         print(json.dumps(result))
+        return 0
+    if args.http_only:
+        for run in run_http(args):
+            print(json.dumps(run))
         return 0
 
     requests = gate_suite.build_requests()
@@ -908,21 +1108,7 @@ def main() -> int:
             f"{percentile(lat['image'], 50):.1f} ms p99 {percentile(lat['image'], 99):.1f} ms"
         )
 
-    http = None
-    if not args.no_http:
-        total = 1000 if args.quick else args.http_requests
-        open_seconds = 10.0 if args.quick else 30.0
-        runs = [
-            (total, args.http_seconds, 0.0),
-            (int(args.http_rate * open_seconds), open_seconds + 5, args.http_rate),
-        ]
-        http = http_load(runs, args.http_threads, args.http_workers)
-        for run in http:
-            print(
-                f"HTTP {run['mode']}: {run['requests']} requests in {run['seconds']:.1f} s = "
-                f"{run['rps']:.0f} req/s; p50 {run['p50']:.1f} ms p99 {run['p99']:.1f} ms; "
-                f"statuses {run['statuses']}; load average {run['loadavg']}"
-            )
+    http = None if args.no_http else run_http(args)
 
     OUT.parent.mkdir(parents=True, exist_ok=True)
     OUT.write_text(

@@ -36,6 +36,11 @@ class Settings:
     #: Write a signed checkpoint after this many ledger entries.
     checkpoint_every: int = field(default_factory=lambda: int(_env("CHECKPOINT_EVERY", "1000")))
     log_level: str = field(default_factory=lambda: _env("LOG_LEVEL", "INFO"))
+    #: ``perisai serve``: ask a client to reconnect on every Nth response of a
+    #: worker (0: never), so keep-alive connections spread over the workers.
+    recycle_connections_every: int = field(
+        default_factory=lambda: int(_env("RECYCLE_CONNECTIONS_EVERY", "20"))
+    )
 
     def __post_init__(self) -> None:
         if not self.database_url:

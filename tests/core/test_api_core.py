@@ -170,3 +170,28 @@ def test_ledger_export_verifies_offline(
     assert (
         client.get("/v1/ledger/export", headers=token(small_runtime, "client")).status_code == 403
     )
+
+
+def test_served_app_warms_up_and_recycles_connections(tmp_path, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    from perisai.api.app import create_served_app
+
+    monkeypatch.setenv("PERISAI_DATA_DIR", str(tmp_path))
+    monkeypatch.delenv("PERISAI_DATABASE_URL", raising=False)
+    monkeypatch.setenv("PERISAI_RECYCLE_CONNECTIONS_EVERY", "3")
+    app = create_served_app()
+    with TestClient(app) as c:
+        # The lifespan built the gate before the first request.
+        assert "gate" in vars(app.state.runtime)
+        closing = [c.get("/healthz").headers.get("connection") for _ in range(6)]
+    assert closing == [None, None, "close", None, None, "close"]
+
+
+def test_revoked_key_is_refused_at_once_despite_the_auth_cache(
+    client: TestClient, small_runtime: Runtime
+) -> None:
+    tok, key = small_runtime.keys.create("auditor", "cached")
+    headers = {"Authorization": f"Bearer {tok}"}
+    assert client.get("/v1/policy", headers=headers).status_code == 200
+    assert small_runtime.keys.recently_authenticated(tok) is not None
+    small_runtime.keys.revoke(key.key_id)
+    assert client.get("/v1/policy", headers=headers).status_code == 401

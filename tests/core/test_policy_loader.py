@@ -132,3 +132,10 @@ def test_cli_validate_and_explain(tmp_path: Path) -> None:
     assert explained.exit_code == 0
     assert "Sexualised image of a real person" in explained.output
     assert "BLOCK when the score is" in explained.output
+
+
+@pytest.mark.parametrize("text", ["!0", "a: !custom 1", "rules: !!python/object:os.system x"])
+def test_unknown_yaml_tags_are_policy_errors(text: str) -> None:
+    with pytest.raises(PolicyError) as info:
+        parse_policy(text, "tags.yaml")
+    assert info.value.problems[0].line == 1

@@ -18,16 +18,20 @@ from perisai.analysers.text.model import load_model
 from perisai.analysers.text.training import evasion_set, load_corpus, load_shared, shared_split
 from perisai.cli.train import REPO_ROOT, default_shared_datasets
 
-# Measured when text-model-v2 was built (2026-12-01): AUROC 0.988, FPR@95%TPR 5.6%,
-# evasion AUROC 0.985, edit suite 93.9% detected / 14.5% benign flagged, minor AUROC
-# 0.989, real_person AUROC 0.985 (manifest "metrics"). Floors leave a small margin.
-FLOOR_AUROC = 0.982
-CEIL_FPR95 = 0.08
-FLOOR_EVASION_AUROC = 0.978
+# Measured when text-model-v2 was rebuilt (2026-12-02, e5 path for Indic scripts and
+# Vietnamese): AUROC 0.990, FPR@95%TPR 3.6%, evasion AUROC 0.987, edit suite 94.2%
+# detected / 6.9% benign flagged, minor AUROC 0.990, real_person AUROC 0.991, AUROC
+# on Hindi 0.976, Tamil 1.000, Vietnamese 0.999 (manifest "metrics"). Floors leave
+# a small margin.
+FLOOR_AUROC = 0.985
+CEIL_FPR95 = 0.06
+FLOOR_EVASION_AUROC = 0.98
 FLOOR_EDIT_DETECTED = 0.92
-CEIL_EDIT_FLAGGED = 0.18
-FLOOR_MINOR_AUROC = 0.97
-FLOOR_REAL_PERSON_AUROC = 0.975
+CEIL_EDIT_FLAGGED = 0.10
+FLOOR_MINOR_AUROC = 0.975
+FLOOR_REAL_PERSON_AUROC = 0.98
+#: Languages on the e5 path, which USE alone scored at 0.85 (hi), 0.97 (ta), 0.97 (vi).
+FLOOR_E5_LANG_AUROC = {"hi": 0.95, "ta": 0.97, "vi": 0.97}
 
 SHARED = default_shared_datasets()
 pytestmark = [
@@ -75,3 +79,8 @@ def test_other_heads_floor(metrics: dict[str, Any]) -> None:
     heads = metrics["corpus_heads"]
     assert heads["minor"]["auroc"] >= FLOOR_MINOR_AUROC
     assert heads["real_person"]["auroc"] >= FLOOR_REAL_PERSON_AUROC
+
+
+def test_e5_path_languages_floor(metrics: dict[str, Any]) -> None:
+    for lang, floor in FLOOR_E5_LANG_AUROC.items():
+        assert metrics["by_lang"][lang]["auroc"] >= floor, lang

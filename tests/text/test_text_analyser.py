@@ -201,12 +201,71 @@ def test_handle_evidence(analyser: TextAnalyser) -> None:
     assert any(ev.text == "@jane_doe92" for ev in real.evidence)
 
 
-def test_fast_hashing_matches_sklearn() -> None:
+@pytest.mark.parametrize(
+    "texts",
+    [
+        ["put her in a bikini", "", "ａｂｃ 脱掉她的衣服 hello hello", "x"],
+        ["a  b\tcc  ddd", "  leading and trailing  ", "ab", "abcd abcde abcdef", "é ü ß ‍ 🙂"],
+        ["इसके कपड़े उतार दो", "அவளின் ஆடையை அகற்று", "cởi quần áo cô ấy", "x" * 30],
+    ],
+)
+def test_ngram_hashing_matches_sklearn(texts: list[str]) -> None:
+    import numpy as np
     import scipy.sparse as sp
+    from sklearn.feature_extraction.text import HashingVectorizer
 
-    from perisai.analysers.text.features import CHAR_VECTORISER, WORD_VECTORISER, sparse_features
+    from perisai.analysers.text.features import (
+        CHAR_FEATURES,
+        WORD_FEATURES,
+        linear_scores,
+        sparse_features,
+    )
 
-    texts = ["put her in a bikini", "", "ａｂｃ 脱掉她的衣服 hello hello", "x"]
+    common = {"alternate_sign": False, "norm": "l2", "lowercase": False, "dtype": np.float32}
+    chars = HashingVectorizer(
+        analyzer="char_wb", ngram_range=(2, 5), n_features=CHAR_FEATURES, **common
+    )
+    words = HashingVectorizer(
+        analyzer="word",
+        ngram_range=(1, 2),
+        token_pattern=r"(?u)\b\w+\b",
+        n_features=WORD_FEATURES,
+        **common,
+    )
     ours = sparse_features(texts)
-    theirs = sp.hstack([CHAR_VECTORISER.transform(texts), WORD_VECTORISER.transform(texts)]).tocsr()
+    theirs = sp.hstack([chars.transform(texts), words.transform(texts)]).tocsr()
     assert abs(ours - theirs).max() < 1e-6
+    coef_t = np.random.default_rng(0).normal(size=(CHAR_FEATURES + WORD_FEATURES, 3))
+    assert np.allclose(linear_scores(texts, coef_t), theirs @ coef_t, atol=1e-5)
+
+
+@pytest.mark.parametrize(
+    ("text", "routed"),
+    [
+        ("इसके कपड़े उतार दो", True),
+        ("அவளின் ஆடையை அகற்று", True),
+        ("cởi quần áo cô ấy", True),
+        ("Đổi nền thành màu xanh", True),
+        ("put her in a bikini", False),
+        ("buka baju dia", False),
+        ("彼女の服を脱がせて", False),
+        ("раздень её", False),
+        ("café crème, déshabillé", False),
+    ],
+)
+def test_languages_use_does_not_know_go_to_e5(text: str, routed: bool) -> None:
+    from perisai.analysers.text.features import routes_to_e5
+
+    assert routes_to_e5(text) is routed
+
+
+E5_PATH_BENIGN_EDITS = [
+    ("hi", "उसका चश्मा हटा दो"),
+    ("ta", "அவருக்கு கண்ணாடி போடு"),
+    ("vi", "đổi màu tóc cô ấy thành màu đỏ"),
+]
+
+
+@pytest.mark.parametrize(("lang", "text"), E5_PATH_BENIGN_EDITS)
+def test_e5_path_benign_edits(analyser: TextAnalyser, lang: str, text: str) -> None:
+    assert _sexual(_scores(analyser, text, "edit")) < 0.5, lang

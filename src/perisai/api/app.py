@@ -9,11 +9,16 @@ from contextlib import asynccontextmanager
 
 from fastapi import FastAPI
 from fastapi.exceptions import RequestValidationError
+from starlette.concurrency import run_in_threadpool
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from perisai import __version__
 from perisai.api import problems
-from perisai.api.middleware import AccessLogMiddleware, BodyLimitMiddleware
+from perisai.api.middleware import (
+    AccessLogMiddleware,
+    BodyLimitMiddleware,
+    ConnectionRecycleMiddleware,
+)
 from perisai.runtime import Runtime
 
 #: Route modules under perisai.api.routes, each exposing ``router``.
@@ -43,9 +48,33 @@ name the field that was wrong.
 """
 
 
-def create_app(runtime: Runtime | None = None) -> FastAPI:
+def warm_up(runtime: Runtime) -> None:
+    """Build the gate and load the text model now, not on the first request:
+    with several worker processes behind one socket, a worker that loads it
+    on a live request holds every request routed to it for seconds."""
+    from perisai.signals.base import TextSubject
+
+    gate = runtime.gate
+    gate.text_analysers.analyse([TextSubject("warm up", kind="generate")], {})
+    runtime.ledger_writer  # noqa: B018 - starts the writer thread
+
+
+def create_served_app() -> FastAPI:
+    """The app ``perisai serve`` runs in each worker process: as
+    :func:`create_app`, warmed up before the worker accepts connections, and
+    recycling keep-alive connections so they spread over the workers."""
+    app = create_app(warm=True)
+    every = app.state.runtime.settings.recycle_connections_every
+    app.add_middleware(ConnectionRecycleMiddleware, every=every)
+    return app
+
+
+def create_app(runtime: Runtime | None = None, *, warm: bool = False) -> FastAPI:
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        if warm:
+            # uvicorn runs the lifespan startup before it starts accepting
+            await run_in_threadpool(warm_up, app.state.runtime)
         yield
         if owns_runtime:
             app.state.runtime.close()

@@ -3,10 +3,12 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Coroutine
+from typing import Any
 
 from fastapi import Request
 from fastapi.security import APIKeyHeader, HTTPBearer
+from starlette.concurrency import run_in_threadpool
 
 from perisai.api.problems import Problem
 from perisai.auth.keys import ROLES, ApiKey
@@ -22,14 +24,17 @@ def _token(request: Request) -> str | None:
     return request.headers.get("x-api-key")
 
 
-def require_role(*roles: str) -> Callable[[Request], ApiKey]:
+def require_role(*roles: str) -> Callable[[Request], Coroutine[Any, Any, ApiKey]]:
     """A dependency that admits keys having one of ``roles`` (admin always)."""
     unknown = set(roles) - set(ROLES)
     if unknown:
         raise ValueError(f"unknown roles: {sorted(unknown)}")
     allowed = set(roles) | {"admin"}
 
-    def dependency(request: Request) -> ApiKey:
+    async def dependency(request: Request) -> ApiKey:
+        # async, so FastAPI does not send every request through the thread
+        # pool for it: a recently accepted token is answered from memory and
+        # only a lookup goes to a thread
         token = _token(request)
         if not token:
             raise Problem(
@@ -38,7 +43,10 @@ def require_role(*roles: str) -> Callable[[Request], ApiKey]:
                 "An API key is required: send 'Authorization: Bearer psk_...' or 'X-API-Key'.",
                 headers={"WWW-Authenticate": "Bearer"},
             )
-        key = request.app.state.runtime.keys.authenticate(token)
+        keys = request.app.state.runtime.keys
+        key = keys.recently_authenticated(token)
+        if key is None:
+            key = await run_in_threadpool(keys.authenticate, token)
         if key is None:
             raise Problem(
                 401,

@@ -11,6 +11,8 @@ from __future__ import annotations
 import hashlib
 import hmac
 import secrets
+import threading
+import time
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Literal, get_args
@@ -59,8 +61,28 @@ def parse_token(token: str) -> tuple[str, str] | None:
 
 
 class KeyStore:
+    #: How long (seconds) :meth:`recently_authenticated` trusts a successful
+    #: lookup. A key revoked through this store is dropped at once; one revoked
+    #: by another process (another server worker, the CLI) is refused by this
+    #: one at most this long afterwards.
+    CACHE_SECONDS = 2.0
+    CACHE_SIZE = 1024
+
     def __init__(self, db: Database) -> None:
         self.db = db
+        self._recent: dict[str, tuple[float, ApiKey]] = {}
+        self._recent_lock = threading.Lock()
+
+    def recently_authenticated(self, token: str) -> ApiKey | None:
+        """The key for ``token`` if :meth:`authenticate` accepted that exact
+        token less than ``CACHE_SECONDS`` ago, else None (then call
+        :meth:`authenticate`). No database access: cheap enough to call on
+        the event loop for every request."""
+        with self._recent_lock:
+            hit = self._recent.get(token)
+        if hit is None or time.monotonic() - hit[0] > self.CACHE_SECONDS:
+            return None
+        return hit[1]
 
     def create(self, role: str, name: str) -> tuple[str, ApiKey]:
         """Create a key; returns the token (shown once) and its record."""
@@ -96,9 +118,17 @@ class KeyStore:
             return None
         if not hmac.compare_digest(row.secret_sha256, _digest(secret)):
             return None
-        return _record(row)
+        key = _record(row)
+        with self._recent_lock:
+            if len(self._recent) >= self.CACHE_SIZE:
+                self._recent.clear()
+            self._recent[token] = (time.monotonic(), key)
+        return key
 
     def revoke(self, key_id: str) -> bool:
+        with self._recent_lock:
+            for token in [t for t, (_, k) in self._recent.items() if k.key_id == key_id]:
+                del self._recent[token]
         with self.db.begin() as conn:
             result = conn.execute(
                 update(api_keys)

@@ -43,7 +43,7 @@ def command(host: str | None, port: int | None, workers: int) -> None:
         },
     )
     uvicorn.run(
-        "perisai.api.app:create_app",
+        "perisai.api.app:create_served_app",
         factory=True,
         host=host or settings.host,
         port=port or settings.port,

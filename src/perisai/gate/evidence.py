@@ -65,7 +65,9 @@ class EvidenceStore:
             return False
         now = datetime.now(UTC)
         ciphertext = self._fernet.encrypt(json.dumps(request, ensure_ascii=False).encode())
-        with self.db.begin() as conn:
+        # begin_write: queue behind other writers (the ledger's) instead of
+        # polling SQLite's busy handler; this runs on the request path.
+        with self.db.begin_write() as conn:
             conn.execute(
                 gate_evidence.insert().values(
                     decision_id=decision.decision_id,

@@ -48,6 +48,13 @@ def load_policy(path: str | Path) -> Policy:
     return parse_policy(data, str(path))
 
 
+def _yaml_error(exc: yaml.YAMLError, filename: str, what: str) -> PolicyError:
+    mark = getattr(exc, "problem_mark", None)
+    line, col = (mark.line + 1, mark.column + 1) if mark else (0, 0)
+    message = getattr(exc, "problem", None) or str(exc)
+    return PolicyError([PolicyProblem(filename, line, col, "", f"{what}: {message}")])
+
+
 def parse_policy(source: str | bytes, filename: str = "<policy>") -> Policy:
     if isinstance(source, bytes):
         if len(source) > MAX_POLICY_BYTES:
@@ -61,12 +68,7 @@ def parse_policy(source: str | bytes, filename: str = "<policy>") -> Policy:
     try:
         node = yaml.compose(source, Loader=yaml.SafeLoader)
     except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        line, col = (mark.line + 1, mark.column + 1) if mark else (0, 0)
-        message = getattr(exc, "problem", None) or str(exc)
-        raise PolicyError(
-            [PolicyProblem(filename, line, col, "", f"YAML syntax: {message}")]
-        ) from exc
+        raise _yaml_error(exc, filename, "YAML syntax") from exc
     if node is None:
         raise PolicyError([PolicyProblem(filename, 1, 1, "", "the file is empty")])
     marks: dict[Loc, tuple[int, int]] = {}
@@ -74,7 +76,10 @@ def parse_policy(source: str | bytes, filename: str = "<policy>") -> Policy:
     _index(node, (), marks, problems, filename)
     if problems:
         raise PolicyError(problems)
-    data = yaml.safe_load(source)
+    try:
+        data = yaml.safe_load(source)
+    except yaml.YAMLError as exc:  # composes, but cannot be built: an unknown tag ("!x")
+        raise _yaml_error(exc, filename, "YAML") from exc
     if not isinstance(data, dict):
         raise PolicyError([PolicyProblem(filename, 1, 1, "", "the top level must be a mapping")])
     try:

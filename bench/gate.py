@@ -1021,10 +1021,13 @@ NOTES = [
     "above 2 mean waiting for a core). The CPU columns are less sensitive to that: "
     "the server's CPU per text-only request bounds what one worker can sustain "
     "(about 1000 / CPU ms requests/s per free core). With 2 workers the service "
-    "answers 100 text-only requests/s with p50 near 10 ms, but its p99 stays far above "
-    "50 ms: about 8-10 ms of server CPU per request (text model ~4 ms, ledger commit "
-    "~2 ms, HTTP ~2 ms) leaves the two cores, shared with the load generator, busy "
-    "enough that bursts queue; not yet profiled down to the cause.",
+    "answers 100 text-only requests/s with p50 near 10 ms and a p99 close to the 50 ms "
+    "target: eleven mixed open-loop runs on 2026-12-02 gave p99 37-56 ms (median 48; 4 of 11 above 50). "
+    "A py-spy profile of one worker during that run puts its busy time at about 42% text "
+    "analysis (e5 16%, USE 13%), 35% HTTP and ASGI stack on the event loop and 11% the "
+    "ledger writer thread; the tail is requests queued behind e5-path prompts (16-26 ms "
+    "each) on two cores shared with the load generator. Python's thread switch interval "
+    "(1 ms instead of 5 ms) did not change it beyond the noise.",
 ]
 
 

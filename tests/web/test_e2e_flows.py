@@ -230,7 +230,12 @@ def console_open_case(page: Page, queue: str, case_number: str) -> None:
     button = page.locator(f'.queue-item[data-case-number="{case_number}"]')
     button.wait_for()
     button.click()
-    page.wait_for_selector(f'#case[data-case-number="{case_number}"]')
+    wait_for_case(page, case_number)
+
+
+def wait_for_case(page: Page, case_number: str) -> None:
+    # Not busy: the case may already be on screen from before, in its earlier state.
+    page.wait_for_selector(f'#case[data-case-number="{case_number}"]:not([aria-busy="true"])')
 
 
 # --- (a) survivor report, keyboard only, with on-device fingerprints ---
@@ -455,7 +460,7 @@ def test_d_appeal_decided_by_another_moderator_restores_content(
     page.locator("#queue-title").click()  # focus out of any field
     for _ in range(position + 1):
         page.keyboard.press("j")
-    page.wait_for_selector(f'#case[data-case-number="{case_number}"]')
+    wait_for_case(page, case_number)
     page.locator("#case-items img").first.wait_for()
     page.keyboard.press("r")
     assert page.locator("#case-items figure.revealed").count() >= 1

@@ -34,6 +34,7 @@ const state = {
   cases: [],
   index: -1,
   current: null,
+  loading: null,
   mediaUrls: [],
   revealAll: false,
 };
@@ -324,14 +325,25 @@ async function openCase(index, { focus = true } = {}) {
   renderQueue();
   const caseNumber = state.cases[index].case_number;
   $("case-result").textContent = "";
+  // The section may still show an earlier state of this case: it is busy until the new
+  // one is drawn, and only the latest of overlapping loads is drawn.
+  const section = $("case");
+  const load = {};
+  state.loading = load;
+  section.setAttribute("aria-busy", "true");
+  let detail;
   try {
-    const detail = await api(`/v1/cases/${encodeURIComponent(caseNumber)}`);
-    state.current = { ...state.cases[index], ...detail, case_number: caseNumber };
+    detail = await api(`/v1/cases/${encodeURIComponent(caseNumber)}`);
   } catch (error) {
+    if (state.loading !== load) return;
     $("case-result").textContent = `The case could not be loaded: ${error.message}`;
+    section.removeAttribute("aria-busy");
     return;
   }
+  if (state.loading !== load) return;
+  state.current = { ...state.cases[index], ...detail, case_number: caseNumber };
   renderCase();
+  section.removeAttribute("aria-busy");
   if (focus) $("case-title").focus();
 }
 

@@ -323,7 +323,8 @@ async function openCase(index, { focus = true } = {}) {
   if (index < 0 || index >= state.cases.length) return;
   state.index = index;
   renderQueue();
-  const caseNumber = state.cases[index].case_number;
+  const summary = state.cases[index];
+  const caseNumber = summary.case_number;
   $("case-result").textContent = "";
   // The section may still show an earlier state of this case: it is busy until the new
   // one is drawn, and only the latest of overlapping loads is drawn.
@@ -341,7 +342,7 @@ async function openCase(index, { focus = true } = {}) {
     return;
   }
   if (state.loading !== load) return;
-  state.current = { ...state.cases[index], ...detail, case_number: caseNumber };
+  state.current = { ...summary, ...detail, case_number: caseNumber };
   renderCase();
   section.removeAttribute("aria-busy");
   if (focus) $("case-title").focus();

@@ -315,3 +315,111 @@ NEUTRAL: dict[str, list[str]] = {
     "ru": ["куртк*", "пальто", "шапк*", "шляп*", "очки", "шарф", "обувь", "фон", "волос*", "улыбк*", "рукав*", "костюм", "рубашк*"],
     "tr": ["ceket*", "mont", "palto", "sapka", "gozluk", "atki", "ayakkabi", "arka plan", "sac*", "gulumse*", "uzun kollu", "takim elbise", "gomlek"],
 }  # fmt: skip
+
+# The direction of a clothing change. "make her dress longer" and "make her dress
+# shorter and tighter" share every other word; these cues let the model read which
+# way the change goes. Features only: "covered only by a towel" hits COVER and is
+# still sexual, "make his hair shorter" hits REVEAL and is still harmless.
+COVER: dict[str, list[str]] = {
+    "en": [
+        "longer", "lengthen*", "ankle-length", "ankle length", "knee-length", "knee length",
+        "floor-length", "full-length", "maxi", "long-sleeve*", "add sleeves", "higher neckline",
+        "raise the neckline", "high neck*", "turtleneck", "opaque", "not see-through",
+        "less sheer", "thicker fabric", "looser", "loose-fitting", "baggy", "modest*",
+        "conservative", "cover up", "cover her up", "cover him up", "covered up", "more covered",
+        "fully clothed", "fully dressed", "less revealing", "more clothes", "more clothing",
+        "button up", "zip up", "put a shirt on",
+    ],
+    "ms": [
+        "lebih panjang", "panjangkan", "labuh*", "sampai buku lali", "paras lutut", "lebih sopan",
+        "sopan", "tutup aurat", "menutup aurat", "longgar*", "tak jarang", "tidak jarang",
+        "lebih tebal", "berpakaian penuh", "pakaian penuh", "pakai baju",
+    ],
+    "id": [
+        "lebih panjang", "panjangkan", "sampai mata kaki", "semata kaki", "selutut", "lebih sopan",
+        "sopan", "tertutup", "menutup aurat", "longgar*", "tidak transparan", "lebih tebal",
+        "berpakaian lengkap", "syari", "pakai baju",
+    ],
+    "zh": [
+        "加长", "更长", "长一点", "到脚踝", "及膝", "过膝", "保守", "端庄", "得体", "不透明", "宽松",
+        "高领", "穿好衣服", "多穿", "穿上衣服", "遮严",
+    ],
+    "ja": [
+        "長く", "丈を長", "くるぶし", "膝丈", "膝下", "ロング丈", "露出を控え", "露出を減ら", "控えめ",
+        "清楚", "上品", "透けない", "不透明", "ゆったり", "ハイネック", "タートルネック", "服を着せ",
+    ],
+    "ko": [
+        "길게", "더 길", "발목까지", "무릎까지", "무릎 아래", "단정", "노출을 줄", "덜 노출", "얌전",
+        "비치지 않", "불투명", "헐렁", "넉넉", "터틀넥", "옷을 입혀",
+    ],
+    "ta": ["நீளமாக", "நீளமான", "கணுக்கால் வரை", "முழங்கால் வரை", "அடக்கமான", "கண்ணியமான", "தளர்வான"],
+    "hi": [
+        "लंबा", "लंबी", "लम्बा", "लम्बी", "टखने तक", "घुटने तक", "घुटनों तक", "शालीन", "सभ्य",
+        "ढीला", "ढीली", "पूरी बाजू", "पूरे कपड़े", "lamba", "lambi", "dheela", "dheeli",
+        "poore kapde", "sabhya", "shalin",
+    ],
+    "es": [
+        "mas larg*", "alarga*", "hasta los tobillos", "hasta la rodilla", "por debajo de la rodilla",
+        "recatad*", "modest*", "decente", "tapad*", "opac*", "holgad*", "cuello alto", "mas ropa",
+        "vestida por completo", "vestido por completo",
+    ],
+    "fr": [
+        "plus long*", "rallong*", "allong*", "jusqu'aux chevilles", "sous le genou", "pudique",
+        "modeste", "decent*", "couvr*", "opaque", "ample", "col roule", "col montant", "plus habill*",
+    ],
+    "de": [
+        "langer", "verlanger*", "knochellang", "knielang", "bis zum knie", "sittsam*", "dezent*",
+        "zuruckhaltend*", "bedeck*", "blickdicht", "undurchsichtig", "locker*", "rollkragen*",
+        "hochgeschlossen*", "mehr kleidung", "vollstandig bekleidet",
+    ],
+    "pt": [
+        "mais compri*", "alonga*", "ate o tornozelo", "ate os tornozelos", "ate o joelho",
+        "abaixo do joelho", "recatad*", "modest*", "decente", "cobert*", "opac*", "folgad*",
+        "gola alta", "manga comprida", "mais roupa", "totalmente vestid*",
+    ],
+    "ar": ["أطول", "اطول", "حتى الكاحل", "حتى الركبة", "محتشم", "محتشمة", "احتشام", "ساتر", "ساترة", "غير شفاف", "فضفاض", "فضفاضة", "حجاب"],
+    "vi": ["dai hon", "dai den mat ca chan", "qua goi", "kin dao", "lich su", "che kin", "mac kin", "khong xuyen thau", "rong rai", "co cao"],
+    "tl": ["mas mahaba", "habaan", "pahabain", "hanggang tuhod", "disente", "mahinhin", "takpan", "balot", "makapal", "maluwag", "de-manggas"],
+    "th": ["ยาวขึ้น", "ให้ยาว", "ยาวถึงข้อเท้า", "ถึงเข่า", "คลุมเข่า", "สุภาพ", "มิดชิด", "เรียบร้อย", "ปกปิด", "หลวม", "คอสูง", "คอเต่า"],
+    "ru": ["длиннее", "удлин*", "до щиколот*", "до колен", "ниже колен", "скромн*", "прилич*", "закрыт*", "непрозрачн*", "свободн*", "водолазк*", "полностью одет*"],
+    "tr": ["daha uzun", "uzat*", "ayak bilegine kadar", "dize kadar", "diz alti", "kapali", "tesettur*", "edepli", "mutevazi", "opak", "bol", "balikci yaka", "dik yaka", "tamamen giyin*"],
+}  # fmt: skip
+
+REVEAL: dict[str, list[str]] = {
+    "en": [
+        "shorter", "tighter", "skin-tight", "skintight", "tight-fitting", "clingy", "clinging",
+        "soaking wet", "wet", "lower the neckline", "lower neckline", "drop the neckline",
+        "plunging", "deep v", "show more skin", "more skin", "expose", "exposed", "exposing",
+        "unbutton*", "unzip*", "pull down", "hike up", "ride up", "slit", "midriff", "navel",
+        "mid-thigh", "barely", "smaller",
+    ],
+    "ms": [
+        "lebih pendek", "pendekkan", "lebih ketat", "ketat", "singkat", "nampak kulit",
+        "tunjuk kulit", "dedah*", "basah", "buka butang", "selak",
+    ],
+    "id": [
+        "lebih pendek", "pendekin", "perpendek", "lebih ketat", "ketat", "terbuka", "buka kancing",
+        "basah", "belahan", "memperlihatkan", "perlihatkan", "pamer*", "mini",
+    ],
+    "zh": ["短一点", "更短", "剪短", "改短", "紧身", "更紧", "低胸", "领口低", "领口开低", "湿透", "暴露", "超短", "露腰", "露大腿"],
+    "ja": ["短く", "ミニ丈", "ぴったり", "タイト", "ピチピチ", "胸元を開け", "胸元を大きく", "露出", "濡れ", "はだけ"],
+    "ko": ["짧게", "더 짧", "꽉 끼", "타이트", "딱 붙", "깊게 파", "노출 많", "노출을 늘", "젖은", "흠뻑", "비치게"],
+    "ta": ["குட்டை", "இறுக்கமான", "ஈரமான", "தெரியும்படி"],
+    "hi": [
+        "छोटी कर", "छोटा कर", "और छोटी", "और छोटा", "टाइट", "कसी", "गीला", "गीली", "गहरा गला",
+        "chhoti kar", "chhota kar", "tight", "geela", "geeli", "gehra gala",
+    ],
+    "es": [
+        "mas corta", "mas corto", "acorta*", "mas ajustad*", "ajustad*", "cenid*", "escote",
+        "mojad*", "desabroch*", "mostrar mas piel", "minifalda",
+    ],
+    "fr": ["plus court*", "raccourci*", "moulant*", "plus serre*", "decollete*", "plongeant", "mouille*", "deboutonn*", "plus de peau", "echancr*"],
+    "de": ["kurzer", "enger", "hauteng", "eng anliegend", "tiefer ausschnitt", "ausschnitt", "nass*", "aufknopf*", "mehr haut", "bauchfrei"],
+    "pt": ["mais curt*", "encurta*", "mais apertad*", "apertad*", "decote", "molhad*", "desabotoa*", "mostrar mais pele", "minissaia", "mini saia"],
+    "ar": ["أقصر", "اقصر", "ضيق", "ضيقة", "أضيق", "فتحة صدر", "مبلل", "مبللة", "اكشف", "كاشف"],
+    "vi": ["ngan hon", "cat ngan", "bo sat", "chat hon", "khoet sau", "uot sung", "uot at", "ho hang"],
+    "tl": ["mas maikli", "paikliin", "iklian", "mas masikip", "masikip", "fit na fit", "basang-basa", "basang basa"],
+    "th": ["สั้นลง", "ให้สั้น", "สั้นกว่า", "รัดรูป", "แนบเนื้อ", "คอลึก", "เปียก", "โชว์เนื้อ"],
+    "ru": ["короче", "укорот*", "облегающ*", "обтягивающ*", "глубокий вырез", "вырез*", "мокр*", "расстегн*", "оголи*", "откровенн*"],
+    "tr": ["daha kisa", "kisalt*", "daha dar", "vucudu saran", "dekolte*", "islak", "sirilsiklam", "dugmelerini ac*", "mini"],
+}  # fmt: skip

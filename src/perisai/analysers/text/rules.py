@@ -25,7 +25,10 @@ import numpy as np
 from perisai.analysers.text import lexicon
 from perisai.analysers.text.normalise import Normalised, normalise
 
-CATEGORIES = ("sexual", "undress", "sexual_violence", "minor", "relation", "deixis", "neutral")
+CATEGORIES = (
+    "sexual", "undress", "sexual_violence", "minor", "relation", "deixis", "neutral", "cover",
+    "reveal",
+)  # fmt: skip
 _LEXICONS: dict[str, dict[str, list[str]]] = {
     "sexual": lexicon.SEXUAL,
     "undress": lexicon.UNDRESS,
@@ -34,6 +37,8 @@ _LEXICONS: dict[str, dict[str, list[str]]] = {
     "relation": lexicon.RELATION,
     "deixis": lexicon.DEIXIS,
     "neutral": lexicon.NEUTRAL,
+    "cover": lexicon.COVER,
+    "reveal": lexicon.REVEAL,
 }
 
 # Scripts written without spaces between words, or whose words take attached
@@ -220,6 +225,8 @@ RULE_FEATURE_NAMES = (
     "handle",
     "name_candidate",
     "undress_not_neutral",
+    "cover",
+    "reveal",
 )
 
 

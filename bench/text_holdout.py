@@ -41,6 +41,7 @@ from perisai.analysers.text.model import (  # noqa: E402
     ModelWeights,
     e5_mlp_logits,
     mlp_logits,
+    stacked_probs,
 )
 from perisai.analysers.text.prepare import prepare  # noqa: E402
 from perisai.cli.train import default_shared_datasets  # noqa: E402
@@ -58,12 +59,12 @@ def held_out(ex: T.Example) -> bool:
 
 
 def cached_embeddings(
-    rows: list[T.Example], cache: Path, data_key: str
+    rows: list[T.Example], texts: list[str], cache: Path, data_key: str
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """USE and e5 embeddings of ``texts`` (the rows' embed texts), as training makes them."""
     path = cache / f"embeddings-{data_key}.npz"
     if not path.exists():
         cache.mkdir(parents=True, exist_ok=True)
-        texts = [prepare(ex.text, ex.kind).embed_text[:EMBED_MAX_CHARS] for ex in rows]
         emb = SentenceEmbedder.shared().encode(texts)
         e5_rows = np.array([T.in_e5_sample(ex) for ex in rows], dtype=bool)
         e5 = np.zeros((len(rows), E5Embedder.dim), dtype=np.float32)
@@ -84,22 +85,13 @@ def scores(
 ) -> np.ndarray:
     """Full-stacker probabilities (no cascade), as the model computes them."""
     char = np.asarray(sparse @ w.char_coef.T, dtype=np.float64) + w.char_bias
-    use_l = mlp_logits(w, np.hstack([emb, rules]))
-    e5_l = e5_mlp_logits(w, np.hstack([e5, rules]))
-    out = np.zeros((len(rules), len(HEADS)))
-    for is_e5, coef, bias, emb_l in (
-        (False, w.stack_coef, w.stack_bias, use_l),
-        (True, w.e5_stack_coef, w.e5_stack_bias, e5_l),
-    ):
-        sel = routed == is_e5
-        z = (
-            char[sel] * coef[:, 0]
-            + emb_l[sel] * coef[:, 1]
-            + np.einsum("nf,hf->nh", rules[sel], coef[:, 2:])
-            + bias
-        )
-        out[sel] = 1.0 / (1.0 + np.exp(-np.clip(z, -40, 40)))
-    return out
+    use = stacked_probs(
+        char, mlp_logits(w, np.hstack([emb, rules])), rules, w.stack_coef, w.stack_bias
+    )
+    by_e5 = stacked_probs(
+        char, e5_mlp_logits(w, np.hstack([e5, rules])), rules, w.e5_stack_coef, w.e5_stack_bias
+    )
+    return np.where(routed[:, None], by_e5, use)
 
 
 def report(rows: list[T.Example], probs: np.ndarray) -> dict[str, object]:
@@ -142,12 +134,12 @@ def main() -> None:
     data_key = hashlib.sha256(
         json.dumps(T.data_hashes(args.shared_datasets, args.corpus), sort_keys=True).encode()
     ).hexdigest()[:12]
-    emb, e5, e5_rows = cached_embeddings(rows, args.cache, data_key)
-
     prepared = [prepare(ex.text, ex.kind) for ex in rows]
+    texts = [p.embed_text[:EMBED_MAX_CHARS] for p in prepared]
+    emb, e5, e5_rows = cached_embeddings(rows, texts, args.cache, data_key)
     sparse = sparse_features([p.norm.text for p in prepared])
     rules = np.vstack([p.rules for p in prepared]).astype(np.float32)
-    routed = np.array([routes_to_e5(p.embed_text[:EMBED_MAX_CHARS]) for p in prepared])
+    routed = np.array([routes_to_e5(t) for t in texts])
     hold = np.array([held_out(ex) for ex in rows])
     fit = np.flatnonzero(~hold)
     table = T.FeatureTable(

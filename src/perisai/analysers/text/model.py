@@ -249,16 +249,19 @@ class TextModel:
             if not need.size:
                 continue
             emb = logits_of([embed_texts[int(i)] for i in need], rules[need])
-            full_in = np.concatenate(
-                [
-                    char[need, :, None],
-                    emb[:, :, None],
-                    np.repeat(rules[need, None, :], len(HEADS), 1),
-                ],
-                2,
-            )
-            probs[need] = _sigmoid(np.einsum("nhf,hf->nh", full_in, coef) + bias)
+            probs[need] = stacked_probs(char[need], emb, rules[need], coef, bias)
         return HeadScores(probs=probs, char_logits=char, used_embedding=~settled)
+
+
+def stacked_probs(
+    char: np.ndarray, emb: np.ndarray, rules: np.ndarray, coef: np.ndarray, bias: np.ndarray
+) -> np.ndarray:
+    """The full stacker: calibrated (N, H) probabilities from the n-gram logits (N, H),
+    an embedding network's logits (N, H) and the rule features (N, N_RULE)."""
+    full_in = np.concatenate(
+        [char[:, :, None], emb[:, :, None], np.repeat(rules[:, None, :], len(HEADS), 1)], 2
+    )
+    return _sigmoid(np.einsum("nhf,hf->nh", full_in, coef) + bias)
 
 
 def mlp_logits(w: ModelWeights, x: np.ndarray) -> np.ndarray:

@@ -52,25 +52,20 @@ UNDRESS = HEADS.index("undress_or_sexualise")
 
 def held_out(ex: T.Example) -> bool:
     """Corpus rows whose family falls in the holdout (shared rows always train)."""
-    if not ex.source.startswith("corpus/"):
-        return False
-    digest = hashlib.sha1(f"holdout:{ex.group}".encode()).hexdigest()
-    return int(digest[:8], 16) % 100 < HOLDOUT_PERCENT
+    return (
+        ex.source.startswith("corpus/") and T._hash_percent(ex.group, "holdout:") < HOLDOUT_PERCENT
+    )
 
 
 def cached_embeddings(
-    rows: list[T.Example], texts: list[str], cache: Path, data_key: str
+    rows: list[T.Example], cache: Path, data_key: str
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """USE and e5 embeddings of ``texts`` (the rows' embed texts), as training makes them."""
+    """USE and e5 embeddings of ``rows``, made by training's own ``featurise``."""
     path = cache / f"embeddings-{data_key}.npz"
     if not path.exists():
         cache.mkdir(parents=True, exist_ok=True)
-        emb = SentenceEmbedder.shared().encode(texts)
-        e5_rows = np.array([T.in_e5_sample(ex) for ex in rows], dtype=bool)
-        e5 = np.zeros((len(rows), E5Embedder.dim), dtype=np.float32)
-        chosen = np.flatnonzero(e5_rows)
-        e5[chosen] = E5Embedder.shared().encode([texts[int(i)] for i in chosen])
-        np.savez(path, emb=emb, e5=e5, e5_rows=e5_rows)
+        table = T.featurise(rows, SentenceEmbedder.shared(), E5Embedder.shared())
+        np.savez(path, emb=table.emb, e5=table.e5, e5_rows=table.e5_rows)
     with np.load(path) as found:
         return found["emb"], found["e5"], found["e5_rows"]
 
@@ -134,12 +129,11 @@ def main() -> None:
     data_key = hashlib.sha256(
         json.dumps(T.data_hashes(args.shared_datasets, args.corpus), sort_keys=True).encode()
     ).hexdigest()[:12]
+    emb, e5, e5_rows = cached_embeddings(rows, args.cache, data_key)
     prepared = [prepare(ex.text, ex.kind) for ex in rows]
-    texts = [p.embed_text[:EMBED_MAX_CHARS] for p in prepared]
-    emb, e5, e5_rows = cached_embeddings(rows, texts, args.cache, data_key)
     sparse = sparse_features([p.norm.text for p in prepared])
     rules = np.vstack([p.rules for p in prepared]).astype(np.float32)
-    routed = np.array([routes_to_e5(t) for t in texts])
+    routed = np.array([routes_to_e5(p.embed_text[:EMBED_MAX_CHARS]) for p in prepared])
     hold = np.array([held_out(ex) for ex in rows])
     fit = np.flatnonzero(~hold)
     table = T.FeatureTable(

@@ -10,9 +10,9 @@ feature, new rows); the test split is for reporting the one variant shipped.
     .venv/bin/python bench/text_holdout.py --label my-change --cache /tmp/holdout-cache
 
 Embedding the ~46,000 training rows takes ~17 minutes on 2 cores; the
-embeddings are cached in --cache (keyed by the data's hashes), so a variant
-that changes only rules, lexicons or the fit costs the fitting alone (~15-30
-minutes). Results go to stdout and to <cache>/holdout-<label>.json.
+vectors are cached in --cache by text, so a variant that changes rules,
+lexicons or the fit, or adds rows, costs the fitting plus the new texts
+(~15-30 minutes). Results go to stdout and to <cache>/holdout-<label>.json.
 """
 
 from __future__ import annotations
@@ -20,8 +20,11 @@ from __future__ import annotations
 import argparse
 import hashlib
 import json
+import os
 import sys
+from collections.abc import Callable, Sequence
 from pathlib import Path
+from typing import Any, cast
 
 import numpy as np
 
@@ -33,7 +36,6 @@ from perisai.analysers.text.features import (  # noqa: E402
     E5Embedder,
     SentenceEmbedder,
     routes_to_e5,
-    sparse_features,
 )
 from perisai.analysers.text.model import (  # noqa: E402
     EMBED_MAX_CHARS,
@@ -57,17 +59,42 @@ def held_out(ex: T.Example) -> bool:
     )
 
 
-def cached_embeddings(
-    rows: list[T.Example], cache: Path, data_key: str
-) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """USE and e5 embeddings of ``rows``, made by training's own ``featurise``."""
-    path = cache / f"embeddings-{data_key}.npz"
-    if not path.exists():
-        cache.mkdir(parents=True, exist_ok=True)
-        table = T.featurise(rows, SentenceEmbedder.shared(), E5Embedder.shared())
-        np.savez(path, emb=table.emb, e5=table.e5, e5_rows=table.e5_rows)
-    with np.load(path) as found:
-        return found["emb"], found["e5"], found["e5_rows"]
+class CachedEncoder:
+    """An encoder's vectors by text, kept on disk, so that only texts it has not
+    seen are embedded (new corpus rows shift every later evasive rewrite, so a
+    cache of the whole table would be thrown away by any data change)."""
+
+    def __init__(self, make: Callable[[], Any], path: Path) -> None:
+        self._make, self.path = make, path
+        self._inner: Any = None
+        self._index: dict[str, int] = {}
+        self._vecs = np.zeros((0, 0), dtype=np.float32)
+        if path.exists():
+            with np.load(path) as found:
+                self._vecs = found["vecs"]
+                self._index = {t: i for i, t in enumerate(found["texts"].tolist())}
+
+    def encode(self, texts: Sequence[str]) -> np.ndarray:
+        missing = sorted(set(texts) - self._index.keys())
+        if missing:
+            if self._inner is None:
+                self._inner = self._make()
+            new = self._inner.encode(missing)
+            start = len(self._index)
+            self._vecs = new if start == 0 else np.vstack([self._vecs, new])
+            self._index.update({t: start + i for i, t in enumerate(missing)})
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+            partial = self.path.with_name(f"{self.path.stem}.{os.getpid()}.npz")
+            np.savez(partial, texts=np.array(list(self._index)), vecs=self._vecs)
+            os.replace(partial, self.path)  # another run may be reading the cache
+        return self._vecs[[self._index[t] for t in texts]]
+
+
+def cached_features(rows: list[T.Example], cache: Path) -> T.FeatureTable:
+    """Training's own ``featurise``, with the embeddings cached by text."""
+    use = CachedEncoder(SentenceEmbedder.shared, cache / "use-by-text.npz")
+    e5 = CachedEncoder(E5Embedder.shared, cache / "e5-by-text.npz")
+    return T.featurise(rows, cast(SentenceEmbedder, use), cast(E5Embedder, e5))
 
 
 def scores(
@@ -115,12 +142,41 @@ def report(rows: list[T.Example], probs: np.ndarray) -> dict[str, object]:
     return out
 
 
+def print_worst_edits(rows: list[T.Example], undress: np.ndarray, n: int) -> None:
+    """The held-out edit rows (as written) the undress head gets most wrong."""
+    edits = [
+        (ex, float(p))
+        for ex, p in zip(rows, undress, strict=True)
+        if ex.kind == "edit"
+        and "#aug" not in ex.id
+        and ex.heads.get("undress_or_sexualise") is not None
+    ]
+    missed = sorted(
+        (e for e in edits if e[0].heads["undress_or_sexualise"] == 1), key=lambda e: e[1]
+    )
+    flagged = sorted(
+        (e for e in edits if e[0].heads["undress_or_sexualise"] == 0), key=lambda e: -e[1]
+    )
+    for title, part in (("missed undress edits", missed), ("flagged benign edits", flagged)):
+        print(f"\n{title}:")
+        for ex, p in part[:n]:
+            print(f"  {p:.2f}  {ex.id:28s} {ex.text}")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--label", default="current")
     parser.add_argument("--cache", type=Path, default=Path("/tmp/perisai-text-holdout"))
     parser.add_argument("--shared-datasets", type=Path, default=default_shared_datasets())
     parser.add_argument("--corpus", type=Path, default=REPO / "data" / "text" / "corpus")
+    parser.add_argument(
+        "--same-rows-as",
+        metavar="LABEL",
+        help="score only the rows an earlier run held out (when the corpus has grown since)",
+    )
+    parser.add_argument(
+        "--errors", type=int, default=0, help="print the N worst edit misses and false flags"
+    )
     args = parser.parse_args()
 
     shared = T.load_shared(args.shared_datasets)
@@ -129,11 +185,11 @@ def main() -> None:
     data_key = hashlib.sha256(
         json.dumps(T.data_hashes(args.shared_datasets, args.corpus), sort_keys=True).encode()
     ).hexdigest()[:12]
-    emb, e5, e5_rows = cached_embeddings(rows, args.cache, data_key)
-    prepared = [prepare(ex.text, ex.kind) for ex in rows]
-    sparse = sparse_features([p.norm.text for p in prepared])
-    rules = np.vstack([p.rules for p in prepared]).astype(np.float32)
-    routed = np.array([routes_to_e5(p.embed_text[:EMBED_MAX_CHARS]) for p in prepared])
+    full = cached_features(rows, args.cache)
+    sparse, emb, rules, e5, e5_rows = full.sparse, full.emb, full.rules, full.e5, full.e5_rows
+    routed = np.array(
+        [routes_to_e5(prepare(ex.text, ex.kind).embed_text[:EMBED_MAX_CHARS]) for ex in rows]
+    )
     hold = np.array([held_out(ex) for ex in rows])
     fit = np.flatnonzero(~hold)
     table = T.FeatureTable(
@@ -141,16 +197,24 @@ def main() -> None:
     )
     weights, _ = T.fit_weights(table, T.DEFAULT_SEED, log=lambda *_: None)
     test = np.flatnonzero(hold)
+    ids_file = args.cache / f"holdout-{args.label}-ids.txt"
+    ids_file.write_text("\n".join(rows[i].id for i in test) + "\n")
+    if args.same_rows_as:
+        earlier = set((args.cache / f"holdout-{args.same_rows_as}-ids.txt").read_text().split())
+        test = np.array([i for i in test if rows[i].id in earlier], dtype=np.int64)
     probs = scores(weights, sparse[test], emb[test], e5[test], rules[test], routed[test])
     result = {
         "label": args.label,
         "data": data_key,
+        "same_rows_as": args.same_rows_as,
         "held_out_rows_as_written": int(sum("#aug" not in rows[i].id for i in test)),
         **report([rows[i] for i in test], probs),
     }
     text = json.dumps(result, indent=1)
     print(text)
     (args.cache / f"holdout-{args.label}.json").write_text(text + "\n")
+    if args.errors:
+        print_worst_edits([rows[i] for i in test], probs[:, UNDRESS], args.errors)
 
 
 if __name__ == "__main__":

@@ -60,6 +60,8 @@ def test_idempotent_on_its_own_output(text: str) -> None:
         ("𝐧𝐚𝐤𝐞𝐝", "naked"),
         ("n@ked", "naked"),
         ("s3xy", "sexy"),
+        ("给她穿b1k1n1", "给她穿bikini"),
+        ("г0лая", "голая"),  # digits in a Cyrillic word become Cyrillic letters
     ],
 )
 def test_tricks_are_undone(tricky: str, plain: str) -> None:
@@ -77,6 +79,14 @@ def test_tricks_are_undone(tricky: str, plain: str) -> None:
         "脱掉衣服",
         "옷을 벗겨",
         "कपड़े",
+        "一个12岁的女孩",  # a number beside Han, Hangul or Thai letters is a number
+        "看看他70岁的样子",
+        "12살 소녀",
+        "เด็กอายุ12ปี",
+        "16歳の女の子",
+        "13-jährige",  # a number joined to a word by a hyphen is a number
+        "a 14-yo",
+        "a 3-piece suit",
     ],
 )
 def test_ages_handles_and_other_scripts_survive(kept: str) -> None:

@@ -285,6 +285,35 @@ AGE_PREFIXES = [
     "年龄", "年齢", "나이", "tuoi", "edad:", "возраст", "yasinda", "வயது", "عمرها", "عمره", "بعمر",
 ]  # fmt: skip
 
+# A number of years that is a difference, not an age: "10 years older", "20 years
+# ago", "年轻10岁". "Younger" keeps the number as a minor-age cue for the model but
+# not as an exact rule (an age-regression request can still be about a minor);
+# "older", "ago" and "later" after the number drop it. German "älter" is left out:
+# without its accent it is "alter", as in "ein 12 Jahre alter Junge", an age.
+AGE_SHIFT_YOUNGER_AFTER = [
+    "younger", "lebih muda", "más joven", "mas joven", "menos", "plus jeune", "de moins",
+    "jünger", "junger", "mais jovem", "mais novo", "моложе", "младше", "daha genç", "daha genc",
+    "若く", "若い", "어리게", "젊게", "어려", "छोटा", "छोटी", "जवान", "chhota", "chhoti", "jawan",
+    "mas bata", "trẻ hơn", "tre hon", "เด็กลง", "أصغر", "اصغر",
+]  # fmt: skip
+# Words just before the number that make it a difference either way ("年轻10岁",
+# "older by 10 years"): the number stays a cue, never an exact rule.
+AGE_SHIFT_BEFORE = [
+    "younger by", "older by", "年轻", "年輕", "老了", "trẻ hơn", "tre hon", "già hơn", "gia hon",
+    "อ่อนกว่า", "แก่กว่า", "أصغر ب", "اصغر ب", "أكبر ب", "اكبر ب", "через", "después de",
+    "despues de", "depois de", "selepas", "setelah",
+]  # fmt: skip
+AGE_SHIFT_OTHER_AFTER = [
+    "older", "ago", "later", "earlier", "from now", "lebih tua", "lalu", "kemudian",
+    "más viejo", "mas viejo", "mayor", "atrás", "atras", "después", "despues", "plus vieux",
+    "plus âgé", "plus age", "de plus", "plus tard", "später", "spater",
+    "mais velho", "depois", "старше", "назад", "спустя", "daha yaşlı", "daha yasli", "önce",
+    "once", "sonra", "老け", "늙게", "बड़ा", "बड़ी", "बूढ़ा", "बूढ़ी",
+    "पहले", "बाद", "bada", "badi", "budha", "budhi", "pehle", "baad", "mas matanda",
+    "ang nakalipas", "nakalipas", "già hơn", "gia hon", "trước", "truoc", "แก่ลง",
+    "ก่อน", "أكبر", "اكبر", "مضت",
+]  # fmt: skip
+
 # Outerwear, accessories and photo-editing words: "take off his jacket", "remove the
 # background", "make her sleeves long" are ordinary edits. A feature that lets the
 # model tell them from undressing (never a decision on its own).

@@ -17,8 +17,9 @@ Steps, in order:
 4. emoji stand-ins become words (``👙`` -> ``bikini``);
 5. map Cyrillic/Greek homoglyphs to Latin inside words that mix scripts or in
    texts that are mostly Latin;
-6. leetspeak inside mixed letter/digit tokens (``b1k1n1``, ``n@ked``), but not
-   ages or units (``12yo``, ``4k``, ``1girl``);
+6. leetspeak inside mixed letter/digit tokens (``b1k1n1``, ``n@ked``, ``г0лая``),
+   but not ages or units (``12yo``, ``4k``, ``1girl``, ``13-jährige``) nor numbers next to
+   Han, kana, Hangul, Thai, Indic or Arabic letters (``12岁``, ``12살``);
 7. join letters split by separators (``p u t``, ``n.a.k.e.d``, ``und.ress``);
 8. squash runs of three or more identical characters to two; collapse
    whitespace.
@@ -141,13 +142,22 @@ LEET: dict[str, str] = {
     "@": "a", "$": "s", "!": "i", "|": "l", "+": "t", "€": "e", "£": "l", "¡": "i",
 }  # fmt: skip
 
+# Inside an all-Cyrillic word digits stand for Cyrillic letters ("г0лая" -> "голая").
+LEET_CYRILLIC: dict[str, str] = {
+    "0": "о", "3": "з", "4": "ч", "6": "б", "@": "а", "$": "с",
+}  # fmt: skip
+
 _LEET_SYMBOLS = frozenset("@$!|+€£¡")
+# Letters at or past this code point (Armenian onwards: Han, kana, Hangul, Thai,
+# Indic, Arabic...) are scripts that leetspeak is not written in.
+_LEET_SCRIPTS_END = 0x0530
 # Tokens that are a number followed by a unit are kept as written (ages, sizes, resolutions).
 _NUMBER_UNIT = re.compile(
     r"^\d+(?:[.,]\d+)?(?:yo|y|yr|yrs|yrsold|th|st|nd|rd|s|k|p|d|mm|cm|m|km|kg|x|am|pm|fps|hp|"
     r"ml|in|ft|mp|gb|mb|ghz|v|w|h|min|sec|tahun|thn|ans|anos|años|jahre|saal|sai|vo|ya)?$"
 )
 _DIGIT_PREFIX_WORD = re.compile(r"^\d+[^\W\d_]{3,}$")
+_NUMBER_COMPOUND = re.compile(r"^(\d+)[-\u2010\u2011\u2013][^\W\d_]{2,}")
 _SEPARATORS = frozenset(" .-_*·•~/\\'`^,:;")
 
 
@@ -250,9 +260,30 @@ def _step_homoglyphs(chars: list[Char]) -> list[Char]:
     return out
 
 
+def _leet_runs(chars: list[Char]) -> list[tuple[int, int]]:
+    """Runs of non-space characters that leetspeak can live in.
+
+    Leetspeak writes Latin (or Cyrillic) words; beside Han, kana, Hangul, Thai,
+    Indic or Arabic letters a digit is a number, so those letters end a run
+    ("他70岁" keeps its age, "给她穿b1k1n1" still yields "bikini").
+    """
+    spans: list[tuple[int, int]] = []
+    start = -1
+    for idx, c in enumerate(chars):
+        if c.ch.isspace() or (c.ch.isalpha() and ord(c.ch) >= _LEET_SCRIPTS_END):
+            if start >= 0:
+                spans.append((start, idx))
+                start = -1
+        elif start < 0:
+            start = idx
+    if start >= 0:
+        spans.append((start, len(chars)))
+    return spans
+
+
 def _step_leet(chars: list[Char]) -> list[Char]:
     out = list(chars)
-    for a, b in _tokens(chars):
+    for a, b in _leet_runs(chars):
         word = "".join(c.ch for c in chars[a:b])
         core = word.strip(".,;:?!\"'()[]{}")
         if not core or not any(ch.isalpha() for ch in core):
@@ -263,9 +294,15 @@ def _step_leet(chars: list[Char]) -> list[Char]:
             continue
         if core.startswith("@"):  # a handle: keep it as written
             continue
+        cyrillic = any("\u0400" <= ch <= "\u052f" for ch in core) and not any(
+            "a" <= ch <= "z" for ch in core
+        )
+        table = LEET_CYRILLIC if cyrillic else LEET
         lead = word.find(core)
-        for k in range(a + lead, a + lead + len(core)):
-            mapped = LEET.get(chars[k].ch)
+        compound = _NUMBER_COMPOUND.match(core)  # "13-jährige", "14-yo": the number stays
+        first = a + lead + (len(compound.group(1)) if compound else 0)
+        for k in range(first, a + lead + len(core)):
+            mapped = table.get(chars[k].ch)
             if mapped is None:
                 continue
             # A symbol only counts as a letter when letters surround it (keeps "wow!" as is).

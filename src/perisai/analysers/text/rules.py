@@ -114,6 +114,20 @@ _AGE_PREFIX_RE = "|".join(
 )
 AGE_AFTER = re.compile(r"(?<!\d)(\d{1,2})\s?[-_]?\s?(?:" + _AGE_UNIT_RE + r")(?![a-z])")
 AGE_BEFORE = re.compile(r"(?:" + _AGE_PREFIX_RE + r")\s?[:=]?\s?(\d{1,2})(?!\d)")
+
+
+def _phrase_re(phrases: list[str]) -> str:
+    return "|".join(sorted({re.escape(normalise(w).text) for w in phrases}, key=len, reverse=True))
+
+
+_SHIFT_YOUNGER_AFTER = re.compile(
+    r"\s?(?:" + _phrase_re(lexicon.AGE_SHIFT_YOUNGER_AFTER) + r")(?![a-z])"
+)
+_SHIFT_OTHER_AFTER = re.compile(
+    r"\s?(?:" + _phrase_re(lexicon.AGE_SHIFT_OTHER_AFTER) + r")(?![a-z])"
+)
+_EXPLICIT_AGE_UNIT = re.compile(r"(?:yo|y/o|y\.o|old)$")
+_SHIFT_BEFORE = re.compile(r"(?<![a-z])(?:" + _phrase_re(lexicon.AGE_SHIFT_BEFORE) + r")\s?$")
 AGE_WORD = re.compile(
     r"(?<![a-z])(?:one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|thirteen|"
     r"fourteen|fifteen|sixteen|seventeen)[-\s]?years?[-\s]?old(?![a-z])"
@@ -159,16 +173,33 @@ def lexicon_hits(norm: Normalised) -> list[RuleHit]:
     return hits
 
 
+def _age_shift(text: str, start: int, end: int) -> str | None:
+    """How the years at text[start:end] are a difference, if they are one: "other"
+    ("10 years older", "20 years ago"), "younger" ("10 years younger", "年轻10岁",
+    any difference named before the number), or None (an age)."""
+    if _EXPLICIT_AGE_UNIT.search(text[start:end]):
+        return None  # "my 12yo younger sister", "a 12 year-old": an age whatever follows
+    after, before = text[end : end + 24], text[max(0, start - 16) : start]
+    if _SHIFT_OTHER_AFTER.match(after):
+        return "other"
+    if _SHIFT_YOUNGER_AFTER.match(after) or _SHIFT_BEFORE.search(before):
+        return "younger"
+    return None
+
+
 def age_hits(norm: Normalised) -> list[RuleHit]:
     """Ages in the text: ``minor_age`` when under 18, ``adult_age`` otherwise."""
     hits: list[RuleHit] = []
+    text = norm.text
     for pattern in (AGE_AFTER, AGE_BEFORE):
-        for m in pattern.finditer(norm.text):
+        for m in pattern.finditer(text):
+            shift = _age_shift(text, m.start(), m.end())
+            if shift == "other":
+                continue
             age = int(m.group(1))
             category = "minor_age" if 0 < age < 18 else "adult_age"
-            hits.append(
-                RuleHit(category, m.group(0), m.start(), m.end(), exact=category == "minor_age")
-            )
+            exact = category == "minor_age" and shift is None
+            hits.append(RuleHit(category, m.group(0), m.start(), m.end(), exact=exact))
     for m in AGE_WORD.finditer(norm.text):
         hits.append(RuleHit("minor_age", m.group(0), m.start(), m.end(), exact=True))
     for m in GRADE.finditer(norm.text):

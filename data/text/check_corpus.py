@@ -9,7 +9,8 @@ files), and one label vector per distinct text (the same text with two different
 labellings is a contradiction a model cannot learn from). Problems are printed as
 ``file:line: message`` and make the exit status 1. Warnings (exit status unchanged)
 cover things worth a look but not wrong in themselves: the same text twice with the
-same labels, a family not prefixed with its language, a test share far from 30 %.
+same labels, a family not prefixed with its language, a test share far from 30 %, a
+train family with a row close to a test row (see ``NEAR_TEST_JACCARD``).
 
 At the end it prints row counts per lang x label x split x kind, and per lang x topic
 flag, so a reviewer can see the mix at a glance.
@@ -38,6 +39,10 @@ ID_PATTERN = re.compile(r"^[a-z]{2}(-[a-z]{2})?-(edit|generate)-[a-z0-9]+(-[a-z0
 MAX_TEXT_CHARS = 2000
 TEST_SHARE_WARN_LOW = 0.2
 TEST_SHARE_WARN_HIGH = 0.4
+# A train family with a row this close to a test row of its language (Jaccard
+# similarity of character trigrams, spaces and punctuation removed) paraphrases
+# that test row: a warning, because short edit instructions also collide by chance.
+NEAR_TEST_JACCARD = 0.5
 
 
 @dataclass
@@ -232,6 +237,33 @@ def check_test_share(rows: list[Row], report: Report) -> None:
             report.warn(lang, f"{share:.0%} of {len(families)} families are test (aim ~30%)")
 
 
+def _trigrams(text: str) -> frozenset[str]:
+    squashed = "".join(
+        ch
+        for ch in normalised_text(text)
+        if not (ch.isspace() or unicodedata.category(ch)[0] == "P")
+    )
+    return frozenset(squashed[i : i + 3] for i in range(max(1, len(squashed) - 2)))
+
+
+def check_near_test(rows: list[Row], report: Report) -> None:
+    """Warn once per train family that has a row near a test row of the same language."""
+    test_grams: dict[str, list[tuple[frozenset[str], str]]] = defaultdict(list)
+    for row in rows:
+        if row.split == "test":
+            test_grams[row.lang].append((_trigrams(row.text), row.row_id))
+    warned: set[str] = set()
+    for row in rows:
+        if row.split != "train" or row.family in warned:
+            continue
+        grams = _trigrams(row.text)
+        for other, other_id in test_grams[row.lang]:
+            if len(grams & other) >= NEAR_TEST_JACCARD * len(grams | other):
+                report.warn(row.where, f"train family {row.family!r} is near test row {other_id}")
+                warned.add(row.family)
+                break
+
+
 def print_counts(rows: list[Row]) -> None:
     by_cell: Counter[tuple[str, str, str, str]] = Counter(
         (row.lang, row.label, row.split, row.kind) for row in rows
@@ -269,6 +301,7 @@ def main(argv: list[str]) -> int:
         rows.extend(read_file(path, report))
     check_across(rows, report)
     check_test_share(rows, report)
+    check_near_test(rows, report)
     print_counts(rows)
     for warning in report.warnings:
         print(f"warning: {warning}", file=sys.stderr)

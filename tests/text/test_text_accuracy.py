@@ -18,17 +18,17 @@ from perisai.analysers.text.model import load_model
 from perisai.analysers.text.training import evasion_set, load_corpus, load_shared, shared_split
 from perisai.cli.train import REPO_ROOT, default_shared_datasets
 
-# Measured when text-model-v2 was rebuilt (2026-12-02, with the cover/reveal rule
-# features): AUROC 0.992, FPR@95%TPR 3.6%, evasion AUROC 0.989, edit suite 95.5%
-# detected / 7.3% benign flagged, minor AUROC 0.992, real_person AUROC 0.992, AUROC
-# on Hindi 0.985, Tamil 0.999, Vietnamese 0.999 (manifest "metrics"). Floors leave a
-# small margin.
+# Measured when text-model-v2 was rebuilt (2026-12-02, with the x5 corpus round, the
+# age-difference rule and the leetspeak fixes): AUROC 0.992, FPR@95%TPR 3.3%, evasion
+# AUROC 0.989, edit suite 96.5% detected / 2.6% benign flagged, minor AUROC 0.997,
+# real_person AUROC 0.992, AUROC on Hindi 0.983, Tamil 0.990, Vietnamese 0.999
+# (manifest "metrics"). Floors leave a small margin.
 FLOOR_AUROC = 0.987
-CEIL_FPR95 = 0.05
-FLOOR_EVASION_AUROC = 0.983
-FLOOR_EDIT_DETECTED = 0.93
-CEIL_EDIT_FLAGGED = 0.09
-FLOOR_MINOR_AUROC = 0.98
+CEIL_FPR95 = 0.045
+FLOOR_EVASION_AUROC = 0.985
+FLOOR_EDIT_DETECTED = 0.945
+CEIL_EDIT_FLAGGED = 0.045
+FLOOR_MINOR_AUROC = 0.985
 FLOOR_REAL_PERSON_AUROC = 0.985
 #: Languages on the e5 path, which USE alone scored at 0.85 (hi), 0.97 (ta), 0.97 (vi).
 FLOOR_E5_LANG_AUROC = {"hi": 0.96, "ta": 0.97, "vi": 0.97}

@@ -32,6 +32,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from collections.abc import Callable
 from dataclasses import dataclass
 from functools import lru_cache
 
@@ -224,12 +225,12 @@ def _step_fold(text: str, strip_accents: bool) -> list[Char]:
     return out
 
 
-def _tokens(chars: list[Char]) -> list[tuple[int, int]]:
-    """Index ranges of maximal runs of non-space characters."""
+def _runs(chars: list[Char], ends_run: Callable[[str], bool]) -> list[tuple[int, int]]:
+    """Index ranges of maximal runs of characters that do not end a run."""
     spans: list[tuple[int, int]] = []
     start = -1
     for idx, c in enumerate(chars):
-        if c.ch.isspace():
+        if ends_run(c.ch):
             if start >= 0:
                 spans.append((start, idx))
                 start = -1
@@ -238,6 +239,11 @@ def _tokens(chars: list[Char]) -> list[tuple[int, int]]:
     if start >= 0:
         spans.append((start, len(chars)))
     return spans
+
+
+def _tokens(chars: list[Char]) -> list[tuple[int, int]]:
+    """Index ranges of maximal runs of non-space characters."""
+    return _runs(chars, str.isspace)
 
 
 def _step_homoglyphs(chars: list[Char]) -> list[Char]:
@@ -267,18 +273,7 @@ def _leet_runs(chars: list[Char]) -> list[tuple[int, int]]:
     Indic or Arabic letters a digit is a number, so those letters end a run
     ("他70岁" keeps its age, "给她穿b1k1n1" still yields "bikini").
     """
-    spans: list[tuple[int, int]] = []
-    start = -1
-    for idx, c in enumerate(chars):
-        if c.ch.isspace() or (c.ch.isalpha() and ord(c.ch) >= _LEET_SCRIPTS_END):
-            if start >= 0:
-                spans.append((start, idx))
-                start = -1
-        elif start < 0:
-            start = idx
-    if start >= 0:
-        spans.append((start, len(chars)))
-    return spans
+    return _runs(chars, lambda ch: ch.isspace() or (ch.isalpha() and ord(ch) >= _LEET_SCRIPTS_END))
 
 
 def _step_leet(chars: list[Char]) -> list[Char]:

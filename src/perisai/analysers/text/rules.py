@@ -106,18 +106,16 @@ def _language_of(term: str, langs: dict[str, str]) -> str | None:
     return None
 
 
-_AGE_UNIT_RE = "|".join(
-    sorted((re.escape(normalise(u).text) for u in lexicon.AGE_UNITS), key=len, reverse=True)
-)
-_AGE_PREFIX_RE = "|".join(
-    sorted((re.escape(normalise(u).text) for u in lexicon.AGE_PREFIXES), key=len, reverse=True)
-)
-AGE_AFTER = re.compile(r"(?<!\d)(\d{1,2})\s?[-_]?\s?(?:" + _AGE_UNIT_RE + r")(?![a-z])")
-AGE_BEFORE = re.compile(r"(?:" + _AGE_PREFIX_RE + r")\s?[:=]?\s?(\d{1,2})(?!\d)")
-
-
 def _phrase_re(phrases: list[str]) -> str:
-    return "|".join(sorted({re.escape(normalise(w).text) for w in phrases}, key=len, reverse=True))
+    """An alternation of the normalised phrases, longest first."""
+    escaped = {re.escape(normalise(w).text) for w in phrases}
+    return "|".join(sorted(escaped, key=lambda e: (-len(e), e)))
+
+
+AGE_AFTER = re.compile(
+    r"(?<!\d)(\d{1,2})\s?[-_]?\s?(?:" + _phrase_re(lexicon.AGE_UNITS) + r")(?![a-z])"
+)
+AGE_BEFORE = re.compile(r"(?:" + _phrase_re(lexicon.AGE_PREFIXES) + r")\s?[:=]?\s?(\d{1,2})(?!\d)")
 
 
 _SHIFT_YOUNGER_AFTER = re.compile(
